@@ -1,17 +1,3 @@
 //! kvtrail: who accessed this Key Vault, from where, and what did they take?
-//!
-//! The layers read as the data flows; lower layers never import higher ones:
-//!
-//! * [`event`]  — the domain values every layer shares (time, vault, operation, identity, object, IP).
-//! * [`ingest`] — bytes in every known log format → vocabulary-normalized records.
-//! * [`store`]  — columnar, interned events; facets and filters.
-//! * [`report`] — headless outputs (`stats`, `export`).
-//! * [`gen`]    — the synthetic traffic generator and the bundled demo dataset.
-//! * [`text`]   — making attacker-controlled strings safe to print.
 
-pub mod event;
 pub mod gen;
-pub mod ingest;
-pub mod report;
-pub mod store;
-pub mod text;
