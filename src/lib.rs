@@ -1,3 +1,3 @@
 //! kvtrail: who accessed this Key Vault, from where, and what did they take?
 
-pub mod gen;
+pub mod generate;

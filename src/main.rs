@@ -10,11 +10,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Write synthetic Key Vault traffic.
-    Gen(kvtrail::gen::GenArgs),
+    Gen(kvtrail::generate::GenArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Gen(args) => kvtrail::gen::run(&args),
+        Command::Gen(args) => kvtrail::generate::run(&args),
     }
 }
