@@ -1,3 +1,14 @@
 //! kvtrail: who accessed this Key Vault, from where, and what did they take?
+//!
+//! The layers read as the data flows; lower layers never import higher ones:
+//!
+//! * [`event`]  — the domain values every layer shares (time, vault, operation, identity, object, IP).
+//! * [`ingest`] — bytes in every known log format → vocabulary-normalized records.
+//! * [`store`]  — columnar, interned events; facets and filters.
+//! * [`report`] — headless outputs (`stats`, `export`).
+//! * [`generate`] — the synthetic traffic generator and the bundled demo dataset.
+//! * [`text`]   — making attacker-controlled strings safe to print.
 
+pub mod event;
 pub mod generate;
+pub mod ingest;

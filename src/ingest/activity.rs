@@ -1,0 +1,348 @@
+//! Activity Log events in all three shapes (FORMATS.md §4): REST EventData (`az monitor activity-log list`,
+//! Microsoft-Extractor-Suite), the storage / Event Hub resource-log shape, and `AzureActivity` rows. Only the
+//! Key Vault–relevant management events are kept — anything at or under a vault's ARM id, which covers vault
+//! writes, deletes, purges and recoveries, access policies, role assignments at vault scope, diagnostic
+//! settings on vaults and network rules. Activity events are few, so this parser trades speed for clarity and
+//! works on a `serde_json::Value`.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::dynamic;
+use super::event::{Event, RecordRef, Verdict};
+use super::normalize::{excerpt, lower_first, permission_list, policy_change};
+use super::record::Columns;
+use crate::event::status::code_of_reason;
+use crate::event::{AccessChange, ChangeKind, Claims, Ticks};
+
+/// Members that hold JSON (or Python-repr) text in some exports and objects in others.
+const DYNAMIC: [&str; 10] = [
+    "claims",
+    "Claims",
+    "Claims_d",
+    "Properties",
+    "Properties_d",
+    "Authorization",
+    "Authorization_d",
+    "HTTPRequest",
+    "httpRequest",
+    "properties",
+];
+
+/// Key Vault built-in role definition ids (FORMATS.md §4.4), so a grant reads as what it gives.
+const KEY_VAULT_ROLES: [(&str, &str); 6] = [
+    (
+        "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+        "Key Vault Administrator",
+    ),
+    (
+        "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+        "Key Vault Secrets Officer",
+    ),
+    (
+        "4633458b-17de-408a-b874-0445c86b69e6",
+        "Key Vault Secrets User",
+    ),
+    (
+        "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+        "Key Vault Crypto Officer",
+    ),
+    (
+        "12338af0-0e69-4776-bea7-57ae8d297424",
+        "Key Vault Crypto User",
+    ),
+    (
+        "f25e0fa2-a7c8-4377-a976-54943a77a395",
+        "Key Vault Contributor",
+    ),
+];
+
+pub fn parse_object_bytes(bytes: &[u8], at: RecordRef) -> Verdict<'static> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => from_map(map, at),
+        Ok(other) => Verdict::Reject(format!("expected a JSON object, found {}", kind(&other))),
+        Err(e) => Verdict::Reject(format!("invalid JSON: {e}")),
+    }
+}
+
+pub fn parse_row_bytes(bytes: &[u8], columns: &Columns, at: RecordRef) -> Verdict<'static> {
+    match serde_json::from_slice::<Vec<Value>>(bytes) {
+        Ok(values) => from_map(columns.names.iter().cloned().zip(values).collect(), at),
+        Err(e) => Verdict::Reject(format!("invalid row: {e}")),
+    }
+}
+
+pub fn parse_text_row(values: &[&str], columns: &Columns, at: RecordRef) -> Verdict<'static> {
+    let map = columns
+        .names
+        .iter()
+        .map(|n| {
+            n.trim()
+                .trim_start_matches('\u{feff}')
+                .trim_end_matches(" [UTC]")
+                .to_string()
+        })
+        .zip(values.iter().map(|v| Value::String(v.to_string())))
+        .collect();
+    from_map(map, at)
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Replaces dynamic members given as text by the values they encode, at any depth where they occur.
+fn expand(v: &mut Value) {
+    if let Value::Object(map) = v {
+        for key in DYNAMIC {
+            if let Some(Value::String(text)) = map.get(key)
+                && let Some(parsed) = dynamic::parse(text)
+                && parsed.is_object()
+            {
+                map.insert(key.to_string(), parsed);
+            }
+        }
+        for inner in ["identity", "properties", "Properties_d", "Properties"] {
+            if let Some(child @ Value::Object(_)) = map.get_mut(inner) {
+                expand(child);
+            }
+        }
+        for body in ["requestbody", "requestBody", "responseBody", "responsebody"] {
+            if let Some(Value::String(text)) = map.get(body)
+                && let Some(parsed) = dynamic::parse(text)
+            {
+                map.insert(body.to_string(), parsed);
+            }
+        }
+    }
+}
+
+struct Record {
+    root: Value,
+    /// `az` output: `"None"` is null.
+    stringly: bool,
+}
+
+impl Record {
+    /// The first of `paths` (`/`-separated) that holds a value; `{value, localizedValue}` objects give `value`.
+    fn text(&self, paths: &[&str]) -> Option<String> {
+        paths.iter().find_map(|p| {
+            let v = self.root.pointer(&format!("/{p}"))?;
+            let v = v.get("value").unwrap_or(v);
+            let s = match v {
+                Value::String(s) => s.trim().to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            (!s.is_empty() && !(self.stringly && s == "None")).then_some(s)
+        })
+    }
+
+    fn value(&self, paths: &[&str]) -> Option<&Value> {
+        paths.iter().find_map(|p| {
+            self.root
+                .pointer(&format!("/{p}"))
+                .filter(|v| v.is_object() || v.is_array())
+        })
+    }
+}
+
+fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
+    let stringly = map.contains_key("TableName");
+    let mut root = Value::Object(map);
+    expand(&mut root);
+    let r = Record { root, stringly };
+
+    let Some(time_text) = r.text(&["eventTimestamp", "time", "TimeGenerated"]) else {
+        return Verdict::Reject(
+            "Activity Log event without a time (eventTimestamp / time / TimeGenerated)".into(),
+        );
+    };
+    let Some(time) = Ticks::parse_any(&time_text) else {
+        return Verdict::Reject(format!(
+            "time: cannot read {} as a timestamp",
+            excerpt(&time_text)
+        ));
+    };
+    let Some(operation) = r.text(&["operationName", "OperationNameValue", "OperationName"]) else {
+        return Verdict::Reject("Activity Log event without an operationName".into());
+    };
+    let resource_id = r.text(&["resourceId", "ResourceId", "_ResourceId", "resourceUri"]);
+    let scope = r.text(&[
+        "authorization/scope",
+        "Authorization_d/scope",
+        "Authorization/scope",
+        "identity/authorization/scope",
+    ]);
+    let about_vault = |s: &Option<String>| {
+        s.as_deref().is_some_and(|s| {
+            s.to_ascii_lowercase()
+                .contains("/providers/microsoft.keyvault/")
+        })
+    };
+    if !about_vault(&resource_id) && !about_vault(&scope) {
+        return Verdict::Skip(format!(
+            "Activity Log event {} is not about a Key Vault",
+            excerpt(&operation)
+        ));
+    }
+
+    let sub_status = r.text(&[
+        "subStatus/localizedValue",
+        "subStatus",
+        "resultSignature",
+        "ActivitySubstatusValue",
+        "ActivitySubstatus",
+    ]);
+    let status_code = r
+        .text(&[
+            "properties/statusCode",
+            "Properties_d/statusCode",
+            "Properties/statusCode",
+        ])
+        .as_deref()
+        .and_then(code_of_reason)
+        .or_else(|| sub_status.as_deref().and_then(code_of_reason));
+    let status_word = r.text(&[
+        "status",
+        "resultType",
+        "ActivityStatusValue",
+        "ActivityStatus",
+    ]);
+
+    let claim = |names: &[&str]| -> Option<String> {
+        let claims = r.value(&["claims", "identity/claims", "Claims_d", "Claims"])?;
+        names
+            .iter()
+            .find_map(|n| claims.get(*n)?.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut oid = claim(&[
+        "http://schemas.microsoft.com/identity/claims/objectidentifier",
+        "oid",
+    ]);
+    let mut upn = claim(&[
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+        "upn",
+    ]);
+    if let Some(caller) = r.text(&["caller", "Caller"]) {
+        if caller.contains('@') {
+            upn.get_or_insert(caller);
+        } else if caller.len() == 36 && caller.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            oid.get_or_insert(caller);
+        }
+    }
+    let appid = claim(&["appid"]);
+    let claims = Claims {
+        oid: oid.map(Cow::Owned),
+        upn: upn.map(Cow::Owned),
+        unique_name: claim(&[
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+            "unique_name",
+        ])
+        .map(Cow::Owned),
+        appid: appid.clone().map(Cow::Owned),
+        idtyp: claim(&["idtyp"]).map(Cow::Owned),
+        xms_mirid: claim(&["xms_mirid"]).map(Cow::Owned),
+    };
+
+    let access_changes = access_changes(&r, &operation, resource_id.as_deref().unwrap_or(""));
+    Verdict::Event(Event {
+        time,
+        resource_id: resource_id.clone().or(scope).map(Cow::Owned),
+        operation: Cow::Owned(operation),
+        http_status: status_code,
+        status_word: status_word.map(Cow::Owned),
+        caller_ip: r
+            .text(&[
+                "httpRequest/clientIpAddress",
+                "HTTPRequest/clientIpAddress",
+                "callerIpAddress",
+                "CallerIpAddress",
+            ])
+            .map(Cow::Owned),
+        token_ip: claim(&["ipaddr"]).map(Cow::Owned),
+        request_uri: resource_id.map(Cow::Owned),
+        correlation_id: r.text(&["correlationId", "CorrelationId"]).map(Cow::Owned),
+        claims,
+        client_app: appid.map(Cow::Owned),
+        access_changes,
+        record: at,
+        ..Event::default()
+    })
+}
+
+fn access_changes(r: &Record, operation: &str, resource_id: &str) -> Vec<AccessChange> {
+    let op = operation.to_ascii_lowercase();
+    let body = |names: &[&str]| r.value(names).cloned();
+    let request = body(&[
+        "properties/requestbody",
+        "properties/requestBody",
+        "Properties_d/requestbody",
+        "Properties/requestbody",
+    ]);
+    let response = body(&[
+        "properties/responseBody",
+        "Properties_d/responseBody",
+        "Properties/responseBody",
+    ]);
+    let mut out = Vec::new();
+    if op.ends_with("accesspolicies/write") {
+        let kind = if resource_id.to_ascii_lowercase().ends_with("/remove") {
+            ChangeKind::Removed
+        } else {
+            ChangeKind::Added
+        };
+        if let Some(Value::Array(policies)) = request
+            .as_ref()
+            .and_then(|b| b.pointer("/properties/accessPolicies"))
+        {
+            out.extend(policies.iter().filter_map(|p| policy_change(kind, p)));
+        }
+    } else if op.starts_with("microsoft.authorization/roleassignments/") {
+        let kind = if op.ends_with("/delete") {
+            ChangeKind::Removed
+        } else {
+            ChangeKind::Added
+        };
+        for b in [&request, &response].into_iter().flatten() {
+            let props = b
+                .get("Properties")
+                .or_else(|| b.get("properties"))
+                .unwrap_or(b);
+            let get = |n: &str| {
+                props
+                    .get(n)
+                    .or_else(|| props.get(n.to_ascii_lowercase()))
+                    .or_else(|| props.get(lower_first(n)))
+            };
+            if let Some(principal) = get("PrincipalId").and_then(Value::as_str) {
+                let role = get("RoleDefinitionId")
+                    .map(|v| permission_list(v))
+                    .unwrap_or_default();
+                let role_id = role.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+                let role = KEY_VAULT_ROLES
+                    .iter()
+                    .find(|(id, _)| *id == role_id)
+                    .map_or(role.clone(), |(_, name)| name.to_string());
+                out.push(AccessChange {
+                    kind,
+                    principal: principal.to_ascii_lowercase().into(),
+                    permissions: format!("role: {role}").into(),
+                });
+                break;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,358 @@
+//! Slots into an [`Event`]: coercions every export needs (numbers as text, `"True"`, `"None"`, `""`), the
+//! required fields, and the checks that keep other data out. Messages name the field and quote a short excerpt
+//! of the bad value, never the whole of it.
+
+use std::borrow::Cow;
+
+use super::dynamic;
+use super::event::{Event, RecordRef, Verdict};
+use super::fields::Field;
+use super::record::Slots;
+use super::scan::Json;
+use crate::event::status::code_of_reason;
+use crate::event::{AccessChange, ChangeKind, Claims, Ticks};
+
+/// At most this much of a bad value is quoted in a message.
+const EXCERPT: usize = 60;
+
+pub fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(EXCERPT).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
+
+struct Reader<'s, 'a> {
+    slots: &'s mut Slots<'a>,
+    /// `az` output: every value is `str()`, so `"None"` is null.
+    stringly: bool,
+}
+
+type Coerced<T> = std::result::Result<Option<T>, String>;
+
+impl<'a> Reader<'_, 'a> {
+    fn is_null_text(&self, s: &str) -> bool {
+        s.is_empty() || (self.stringly && s == "None")
+    }
+
+    fn text(&mut self, f: Field) -> Coerced<Cow<'a, str>> {
+        match self.slots.take(f) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Str(s)) if self.is_null_text(&s) => Ok(None),
+            Some(Json::Str(s)) => Ok(Some(s)),
+            Some(Json::Num(n)) => Ok(Some(Cow::Borrowed(n))),
+            Some(other) => Err(format!(
+                "{}: expected text, found {}",
+                f.name(),
+                other.type_name()
+            )),
+        }
+    }
+
+    fn number(&mut self, f: Field) -> Coerced<f64> {
+        let parse = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+        match self.slots.take(f) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Str(s)) if self.is_null_text(s.trim()) => Ok(None),
+            Some(Json::Str(s)) => parse(&s)
+                .map(Some)
+                .ok_or_else(|| format!("{}: expected a number, found {}", f.name(), excerpt(&s))),
+            Some(Json::Num(n)) => parse(n)
+                .map(Some)
+                .ok_or_else(|| format!("{}: {} is not a usable number", f.name(), excerpt(n))),
+            Some(other) => Err(format!(
+                "{}: expected a number, found {}",
+                f.name(),
+                other.type_name()
+            )),
+        }
+    }
+
+    fn boolean(&mut self, f: Field) -> Coerced<bool> {
+        match self.slots.take(f) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Bool(b)) => Ok(Some(b)),
+            Some(Json::Str(s)) if self.is_null_text(&s) => Ok(None),
+            Some(Json::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(Some(true)),
+                "false" | "0" => Ok(Some(false)),
+                _ => Err(format!(
+                    "{}: expected true or false, found {}",
+                    f.name(),
+                    excerpt(&s)
+                )),
+            },
+            Some(Json::Num(n)) => match n {
+                "1" => Ok(Some(true)),
+                "0" => Ok(Some(false)),
+                _ => Err(format!("{}: expected true or false, found {n}", f.name())),
+            },
+            Some(other) => Err(format!(
+                "{}: expected true or false, found {}",
+                f.name(),
+                other.type_name()
+            )),
+        }
+    }
+
+    fn either(&mut self, a: Field, b: Field) -> Coerced<Cow<'a, str>> {
+        let first = self.text(a)?;
+        let second = self.text(b)?;
+        Ok(first.or(second))
+    }
+}
+
+/// Normalizes one record. `None` means the record is an Activity Log event (its category or operation says so)
+/// and must take that parser instead.
+pub fn normalize<'a>(mut slots: Slots<'a>, at: RecordRef) -> Option<Verdict<'a>> {
+    let stringly = slots.has(Field::TableName);
+    let mut r = Reader {
+        slots: &mut slots,
+        stringly,
+    };
+    Some(match build(&mut r, at) {
+        Ok(Built::Event(e)) => Verdict::Event(e),
+        Ok(Built::Skip(reason)) => Verdict::Skip(reason),
+        Ok(Built::Activity) => return None,
+        Err(reason) => Verdict::Reject(reason),
+    })
+}
+
+enum Built<'a> {
+    Event(Event<'a>),
+    Skip(String),
+    Activity,
+}
+
+fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built<'a>, String> {
+    let operation = r.text(Field::Operation)?;
+    if let Some(table) = r.text(Field::TableType)?
+        && table.eq_ignore_ascii_case("AzureActivity")
+    {
+        return Ok(Built::Activity);
+    }
+    if let Some(category) = r.text(Field::Category)?
+        && !category.eq_ignore_ascii_case("AuditEvent")
+    {
+        if operation.as_deref().is_some_and(|op| op.contains('/')) {
+            return Ok(Built::Activity);
+        }
+        return Ok(Built::Skip(format!(
+            "category {} is not Key Vault audit data",
+            excerpt(&category)
+        )));
+    }
+    if let Some(provider) = r.text(Field::ResourceProvider)?
+        && !provider.eq_ignore_ascii_case("MICROSOFT.KEYVAULT")
+    {
+        return Ok(Built::Skip(format!(
+            "a {} row, not Key Vault",
+            excerpt(&provider)
+        )));
+    }
+    let time = match r.slots.take(Field::Time) {
+        None | Some(Json::Null) => return Err("no time (time / TimeGenerated)".to_string()),
+        Some(Json::Str(s)) => Ticks::parse_any(&s)
+            .ok_or_else(|| format!("time: cannot read {} as a timestamp", excerpt(&s)))?,
+        Some(other) => {
+            return Err(format!(
+                "time: expected a timestamp string, found {}",
+                other.type_name()
+            ));
+        }
+    };
+    let operation = operation.ok_or("no operationName")?;
+    if operation.contains('/') {
+        return Ok(Built::Activity);
+    }
+    let http_status = match r.number(Field::HttpStatus)? {
+        Some(v) if (100.0..=599.0).contains(&v) && v.fract() == 0.0 => Some(v as u16),
+        Some(v) => return Err(format!("httpStatusCode: {v} is not an HTTP status")),
+        None => None,
+    };
+    let signature = r.text(Field::ResultSignature)?;
+    let http_status = http_status.or_else(|| signature.as_deref().and_then(code_of_reason));
+    let duration_ms = match r.number(Field::Duration)? {
+        Some(v) if v >= 0.0 => Some(v.min(u32::MAX as f64) as u32),
+        Some(v) => return Err(format!("durationMs: {v} is negative")),
+        None => None,
+    };
+    let mut claims = Claims {
+        oid: r.either(Field::Oid, Field::OidLong)?,
+        upn: r.either(Field::Upn, Field::UpnLong)?,
+        unique_name: r.either(Field::UniqueName, Field::NameLong)?,
+        appid: r.text(Field::AppId)?,
+        idtyp: r.text(Field::IdTyp)?,
+        xms_mirid: r.text(Field::MiRid)?,
+    };
+    let mut token_ip = r.text(Field::TokenIp)?;
+    if let Some(text) = r.slots.identity_text.take()
+        && !r.is_null_text(&text)
+    {
+        let value = dynamic::parse(&text)
+            .ok_or_else(|| format!("Identity: cannot read {} as JSON", excerpt(&text)))?;
+        let claim = value.get("claim").unwrap_or(&value);
+        let get = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| claim.get(*n)?.as_str())
+                .filter(|s| !s.is_empty())
+                .map(|s| Cow::Owned(s.to_string()))
+        };
+        claims = Claims {
+            oid: get(&[
+                "oid",
+                "http://schemas.microsoft.com/identity/claims/objectidentifier",
+            ]),
+            upn: get(&[
+                "upn",
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+            ]),
+            unique_name: get(&[
+                "unique_name",
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+            ]),
+            appid: get(&["appid"]),
+            idtyp: get(&["idtyp"]),
+            xms_mirid: get(&["xms_mirid"]),
+        };
+        token_ip = get(&["ipaddr"]);
+    }
+    let mut access_changes = Vec::new();
+    for (field, kind) in [
+        (Field::AddedPolicy, ChangeKind::Added),
+        (Field::RemovedPolicy, ChangeKind::Removed),
+    ] {
+        if let Some(Json::Object(raw)) = r.slots.take(field)
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(raw)
+        {
+            access_changes.extend(policy_change(kind, &v));
+        }
+    }
+    if let Some(text) = r.slots.properties_text.take()
+        && let Some(v) = dynamic::parse(&text)
+    {
+        for (name, kind) in [
+            ("addedAccessPolicy", ChangeKind::Added),
+            ("removedAccessPolicy", ChangeKind::Removed),
+        ] {
+            if let Some(p) = v.get(name) {
+                access_changes.extend(policy_change(kind, p));
+            }
+        }
+    }
+    for (oid, lists, kind) in [
+        (
+            Field::AddedPolicyOid,
+            [
+                Field::AddedPolicyKeys,
+                Field::AddedPolicySecrets,
+                Field::AddedPolicyCertificates,
+            ],
+            ChangeKind::Added,
+        ),
+        (
+            Field::RemovedPolicyOid,
+            [
+                Field::RemovedPolicyKeys,
+                Field::RemovedPolicySecrets,
+                Field::RemovedPolicyCertificates,
+            ],
+            ChangeKind::Removed,
+        ),
+    ] {
+        if let Some(principal) = r.text(oid)? {
+            let mut parts = Vec::new();
+            for (name, f) in ["keys", "secrets", "certificates"].into_iter().zip(lists) {
+                if let Some(list) = r.text(f)? {
+                    let list = dynamic::parse(&list)
+                        .map_or_else(|| list.to_string(), |v| permission_list(&v));
+                    if !list.is_empty() {
+                        parts.push(format!("{name}: {list}"));
+                    }
+                }
+            }
+            access_changes.push(AccessChange {
+                kind,
+                principal: principal.to_ascii_lowercase().into(),
+                permissions: parts.join("; ").into(),
+            });
+        }
+    }
+    Ok(Built::Event(Event {
+        time,
+        resource_id: r.text(Field::ResourceId)?,
+        resource_name: r.text(Field::ResourceName)?,
+        operation,
+        http_status,
+        status_word: if http_status.is_none() {
+            signature
+        } else {
+            None
+        },
+        result_description: r.text(Field::ResultDescription)?,
+        caller_ip: r.text(Field::CallerIp)?,
+        token_ip,
+        client_info: r.text(Field::ClientInfo)?,
+        request_uri: r.text(Field::RequestUri)?,
+        object_uri: r.text(Field::ObjectUri)?,
+        correlation_id: r.text(Field::Correlation)?,
+        duration_ms,
+        tls_version: r.text(Field::TlsVersion)?,
+        addr_auth_type: r.text(Field::AddrAuthType)?,
+        rbac_authorized: r.boolean(Field::RbacAuthorized)?,
+        access_policy_match: r.boolean(Field::AccessPolicyMatch)?,
+        client_app: claims.appid.clone(),
+        claims,
+        access_changes,
+        record: at,
+    }))
+}
+
+/// `["get","list"]` → `get, list`.
+pub fn permission_list(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One `{"ObjectId": …, "Permissions": {"keys": […], …}}` access-policy entry (either key casing).
+pub fn policy_change(kind: ChangeKind, v: &serde_json::Value) -> Option<AccessChange> {
+    let field = |name: &str| {
+        v.get(name).or_else(|| {
+            v.get(name.to_ascii_lowercase())
+                .or_else(|| v.get(lower_first(name)))
+        })
+    };
+    let principal = field("ObjectId")?.as_str()?.to_ascii_lowercase();
+    let mut parts = Vec::new();
+    if let Some(perms) = field("Permissions") {
+        for name in ["keys", "secrets", "certificates", "storage"] {
+            if let Some(list) = perms.get(name) {
+                let list = permission_list(list);
+                if !list.is_empty() {
+                    parts.push(format!("{name}: {list}"));
+                }
+            }
+        }
+    }
+    Some(AccessChange {
+        kind,
+        principal: principal.into(),
+        permissions: parts.join("; ").into(),
+    })
+}
+
+pub fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
