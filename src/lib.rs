@@ -9,6 +9,10 @@
 //! * [`generate`] — the synthetic traffic generator and the bundled demo dataset.
 //! * [`text`]   — making attacker-controlled strings safe to print.
 
+pub mod demo;
 pub mod event;
 pub mod generate;
 pub mod ingest;
+pub mod report;
+pub mod store;
+pub mod text;

@@ -49,26 +49,14 @@ pub struct Identity {
 }
 
 fn lower(v: &Option<Cow<'_, str>>) -> Option<Box<str>> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.to_ascii_lowercase().into())
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.to_ascii_lowercase().into())
 }
 
 impl Claims<'_> {
     /// The principal key: records with the same key are the same principal. Empty for anonymous callers.
     pub fn principal_key(&self) -> String {
-        let pick = [
-            &self.oid,
-            &self.upn,
-            &self.unique_name,
-            &self.xms_mirid,
-            &self.appid,
-        ];
-        pick.iter()
-            .find_map(|v| lower(v))
-            .map(String::from)
-            .unwrap_or_default()
+        let pick = [&self.oid, &self.upn, &self.unique_name, &self.xms_mirid, &self.appid];
+        pick.iter().find_map(|v| lower(v)).map(String::from).unwrap_or_default()
     }
 
     pub fn to_identity(&self) -> Identity {
@@ -93,10 +81,7 @@ impl Identity {
             IdentityKind::ManagedIdentity
         } else if self.idtyp.as_deref() == Some("app") {
             IdentityKind::ServicePrincipal
-        } else if self.upn.is_some()
-            || self.unique_name.is_some()
-            || self.idtyp.as_deref() == Some("user")
-        {
+        } else if self.upn.is_some() || self.unique_name.is_some() || self.idtyp.as_deref() == Some("user") {
             IdentityKind::User
         } else if self.oid.is_some() || self.appid.is_some() {
             IdentityKind::ServicePrincipal
@@ -107,16 +92,10 @@ impl Identity {
 
     /// What people read: the UPN when known, else the object id, else the app id.
     pub fn label(&self) -> &str {
-        [
-            &self.upn,
-            &self.unique_name,
-            &self.oid,
-            &self.appid,
-            &self.xms_mirid,
-        ]
-        .into_iter()
-        .find_map(|v| v.as_deref())
-        .unwrap_or("anonymous")
+        [&self.upn, &self.unique_name, &self.oid, &self.appid, &self.xms_mirid]
+            .into_iter()
+            .find_map(|v| v.as_deref())
+            .unwrap_or("anonymous")
     }
 
     /// Fills what this sighting lacks from another sighting of the same principal.
@@ -167,21 +146,20 @@ mod tests {
         .to_identity();
         assert_eq!(user.kind(), IdentityKind::User);
         assert_eq!(user.label(), "alice@contoso.com");
-        assert_eq!(
-            user.appid, None,
-            "a user's appid is the client app, not the user"
-        );
+        assert_eq!(user.appid, None, "a user's appid is the client app, not the user");
         let sp = c(&[("oid", "o1"), ("appid", "a1"), ("idtyp", "app")]).to_identity();
-        assert_eq!(
-            (sp.kind(), sp.label(), sp.appid.as_deref()),
-            (IdentityKind::ServicePrincipal, "o1", Some("a1"))
-        );
-        let mi = c(&[("oid", "o2"), ("idtyp", "app"), ("xms_mirid", "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/reader")]).to_identity();
+        assert_eq!((sp.kind(), sp.label(), sp.appid.as_deref()), (IdentityKind::ServicePrincipal, "o1", Some("a1")));
+        let mi = c(&[
+            ("oid", "o2"),
+            ("idtyp", "app"),
+            (
+                "xms_mirid",
+                "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/reader",
+            ),
+        ])
+        .to_identity();
         assert_eq!(mi.kind(), IdentityKind::ManagedIdentity);
-        assert_eq!(
-            Claims::default().to_identity().kind(),
-            IdentityKind::Anonymous
-        );
+        assert_eq!(Claims::default().to_identity().kind(), IdentityKind::Anonymous);
         assert_eq!(Claims::default().to_identity().label(), "anonymous");
         assert_eq!(c(&[("appid", "A1")]).principal_key(), "a1");
         assert_eq!(c(&[("oid", "O1"), ("upn", "x@y")]).principal_key(), "o1");

@@ -14,13 +14,7 @@ pub fn parse(text: &str) -> Option<IpAddr> {
         .parse::<IpAddr>()
         .ok()
         .or_else(|| t.parse::<SocketAddr>().ok().map(|s| s.ip()))
-        .or_else(|| {
-            t.strip_prefix('[')?
-                .strip_suffix(']')?
-                .parse::<Ipv6Addr>()
-                .ok()
-                .map(IpAddr::V6)
-        })
+        .or_else(|| t.strip_prefix('[')?.strip_suffix(']')?.parse::<Ipv6Addr>().ok().map(IpAddr::V6))
         .or_else(|| {
             // `1.2.3.4:5678`
             let (host, port) = t.rsplit_once(':')?;
@@ -33,10 +27,7 @@ pub fn parse(text: &str) -> Option<IpAddr> {
 /// IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is the IPv4 caller.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     }
 }
@@ -51,10 +42,7 @@ mod tests {
         assert_eq!(parse(" 10.0.0.1:443 "), Some("10.0.0.1".parse().unwrap()));
         assert_eq!(parse("::ffff:1.2.3.4"), Some("1.2.3.4".parse().unwrap()));
         assert_eq!(parse("[2001:db8::1]"), Some("2001:db8::1".parse().unwrap()));
-        assert_eq!(
-            parse("[2001:db8::1]:443"),
-            Some("2001:db8::1".parse().unwrap())
-        );
+        assert_eq!(parse("[2001:db8::1]:443"), Some("2001:db8::1".parse().unwrap()));
         assert_eq!(parse("2001:DB8::1"), Some("2001:db8::1".parse().unwrap()));
         assert_eq!(parse("xxxx"), None);
         assert_eq!(parse(""), None);

@@ -60,47 +60,26 @@ impl ObjectRef {
         let (kind, name) = match collection.as_str() {
             "secrets" | "deletedsecrets" => (ObjectKind::Secret, name.to_string()),
             "keys" | "deletedkeys" => (ObjectKind::Key, name.to_string()),
-            "certificates" if name.eq_ignore_ascii_case("issuers") => (
-                ObjectKind::Other,
-                format!("issuers/{}", segs.next().unwrap_or("")),
-            ),
-            "certificates" if name.eq_ignore_ascii_case("contacts") => {
-                (ObjectKind::Other, "contacts".to_string())
+            "certificates" if name.eq_ignore_ascii_case("issuers") => {
+                (ObjectKind::Other, format!("issuers/{}", segs.next().unwrap_or("")))
             }
+            "certificates" if name.eq_ignore_ascii_case("contacts") => (ObjectKind::Other, "contacts".to_string()),
             "certificates" | "deletedcertificates" => (ObjectKind::Certificate, name.to_string()),
             "storage" | "deletedstorage" => (ObjectKind::Other, format!("storage/{name}")),
             _ => return None,
         };
-        let version = segs
-            .next()
-            .filter(|s| is_version(s))
-            .map(|s| s.to_ascii_lowercase().into());
-        Some(ObjectRef {
-            kind,
-            vault: vault.name,
-            name: name.into(),
-            version,
-        })
+        let version = segs.next().filter(|s| is_version(s)).map(|s| s.to_ascii_lowercase().into());
+        Some(ObjectRef { kind, vault: vault.name, name: name.into(), version })
     }
 
     /// `vault/collection/name`: the identity of the object across versions, case-folded like Key Vault does.
     pub fn key(&self) -> String {
-        format!(
-            "{}/{}/{}",
-            self.vault,
-            self.kind.collection(),
-            self.name.to_ascii_lowercase()
-        )
+        format!("{}/{}/{}", self.vault, self.kind.collection(), self.name.to_ascii_lowercase())
     }
 
     /// The unversioned object URI (`https://<vault>.vault.azure.net/secrets/<name>`), the "obj" of DETECTIONS.md.
     pub fn uri(&self) -> String {
-        format!(
-            "https://{}.vault.azure.net/{}/{}",
-            self.vault,
-            self.kind.collection(),
-            self.name
-        )
+        format!("https://{}.vault.azure.net/{}/{}", self.vault, self.kind.collection(), self.name)
     }
 }
 
@@ -110,38 +89,27 @@ mod tests {
 
     #[test]
     fn versions_actions_and_lists() {
-        let o = ObjectRef::parse("https://example-vault.vault.azure.net/secrets/example-secret/0123456789abcdef0123456789ABCDEF").unwrap();
-        assert_eq!(
-            (o.kind, &*o.vault, &*o.name),
-            (ObjectKind::Secret, "example-vault", "example-secret")
-        );
-        assert_eq!(
-            o.version.as_deref(),
-            Some("0123456789abcdef0123456789abcdef")
-        );
+        let o = ObjectRef::parse(
+            "https://example-vault.vault.azure.net/secrets/example-secret/0123456789abcdef0123456789ABCDEF",
+        )
+        .unwrap();
+        assert_eq!((o.kind, &*o.vault, &*o.name), (ObjectKind::Secret, "example-vault", "example-secret"));
+        assert_eq!(o.version.as_deref(), Some("0123456789abcdef0123456789abcdef"));
         assert_eq!(o.key(), "example-vault/secrets/example-secret");
-        let k = ObjectRef::parse("https://v.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef/unwrapkey?api-version=7.4").unwrap();
+        let k = ObjectRef::parse(
+            "https://v.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef/unwrapkey?api-version=7.4",
+        )
+        .unwrap();
         assert_eq!((k.kind, &*k.name), (ObjectKind::Key, "cmk"));
-        let s =
-            ObjectRef::parse("https://v.vault.azure.net/secrets/db-pass/?api-version=7.0").unwrap();
+        let s = ObjectRef::parse("https://v.vault.azure.net/secrets/db-pass/?api-version=7.0").unwrap();
         assert_eq!((&*s.name, s.version.is_none()), ("db-pass", true));
-        assert_eq!(
-            ObjectRef::parse("https://v.vault.azure.net/secrets/?api-version=7.4"),
-            None
-        );
+        assert_eq!(ObjectRef::parse("https://v.vault.azure.net/secrets/?api-version=7.4"), None);
         assert_eq!(ObjectRef::parse("https://v.vault.azure.net/"), None);
         let d = ObjectRef::parse("https://v.vault.azure.net/deletedkeys/k1/recover").unwrap();
-        assert_eq!(
-            (d.kind, &*d.name, d.version.is_none()),
-            (ObjectKind::Key, "k1", true)
-        );
-        let i =
-            ObjectRef::parse("https://v.vault.azure.net/certificates/issuers/digicert").unwrap();
+        assert_eq!((d.kind, &*d.name, d.version.is_none()), (ObjectKind::Key, "k1", true));
+        let i = ObjectRef::parse("https://v.vault.azure.net/certificates/issuers/digicert").unwrap();
         assert_eq!((i.kind, &*i.name), (ObjectKind::Other, "issuers/digicert"));
         let c = ObjectRef::parse("https://v.vault.azure.net/certificates/web-tls/policy").unwrap();
-        assert_eq!(
-            (c.kind, &*c.name, c.version.is_none()),
-            (ObjectKind::Certificate, "web-tls", true)
-        );
+        assert_eq!((c.kind, &*c.name, c.version.is_none()), (ObjectKind::Certificate, "web-tls", true));
     }
 }

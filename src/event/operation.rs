@@ -69,9 +69,7 @@ impl Operation {
     pub fn classify(raw: &str) -> Operation {
         let raw = raw.trim();
         let lower = raw.to_ascii_lowercase();
-        let name: Box<str> = CANONICAL
-            .get(&lower)
-            .map_or_else(|| raw.into(), |c| (*c).into());
+        let name: Box<str> = CANONICAL.get(&lower).map_or_else(|| raw.into(), |c| (*c).into());
         let (object_type, plane) = if lower.contains('/') {
             // ARM operations (Activity Log): everything kvtrail keeps is about a vault or something in it.
             let t = if lower.contains("/secrets/") {
@@ -97,11 +95,7 @@ impl Operation {
         } else {
             (ObjectType::Other, Plane::Data)
         };
-        Operation {
-            name,
-            object_type,
-            plane,
-        }
+        Operation { name, object_type, plane }
     }
 }
 
@@ -112,38 +106,19 @@ mod tests {
     #[test]
     fn canonical_spelling_and_classes() {
         let o = Operation::classify("secretget");
-        assert_eq!(
-            (&*o.name, o.object_type, o.plane),
-            ("SecretGet", ObjectType::Secret, Plane::Data)
-        );
+        assert_eq!((&*o.name, o.object_type, o.plane), ("SecretGet", ObjectType::Secret, Plane::Data));
         let a = Operation::classify("MICROSOFT.KEYVAULT/VAULTS/WRITE");
         assert_eq!(
             (&*a.name, a.object_type, a.plane),
-            (
-                "Microsoft.KeyVault/vaults/write",
-                ObjectType::Vault,
-                Plane::Management
-            )
+            ("Microsoft.KeyVault/vaults/write", ObjectType::Vault, Plane::Management)
         );
         let d = Operation::classify("MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE");
         assert_eq!(&*d.name, "Microsoft.Insights/diagnosticSettings/delete");
         assert_eq!(Operation::classify("VaultPatch").plane, Plane::Management);
-        assert_eq!(
-            Operation::classify("Authentication").object_type,
-            ObjectType::Authentication
-        );
-        assert_eq!(
-            Operation::classify("KeyUnwrap").object_type,
-            ObjectType::Key
-        );
-        assert_eq!(
-            Operation::classify("CertificatePendingGet").object_type,
-            ObjectType::Certificate
-        );
+        assert_eq!(Operation::classify("Authentication").object_type, ObjectType::Authentication);
+        assert_eq!(Operation::classify("KeyUnwrap").object_type, ObjectType::Key);
+        assert_eq!(Operation::classify("CertificatePendingGet").object_type, ObjectType::Certificate);
         let u = Operation::classify("SomethingNew");
-        assert_eq!(
-            (&*u.name, u.object_type),
-            ("SomethingNew", ObjectType::Other)
-        );
+        assert_eq!((&*u.name, u.object_type), ("SomethingNew", ObjectType::Other));
     }
 }

@@ -42,11 +42,8 @@ pub fn code_of_reason(phrase: &str) -> Option<u16> {
     let p = phrase.trim();
     // `OK (HTTP Status Code: 200)` — the Activity Log's localized subStatus.
     if let Some(at) = p.find("Status Code:") {
-        let digits: String = p[at + 12..]
-            .chars()
-            .skip_while(|c| c.is_whitespace())
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let digits: String =
+            p[at + 12..].chars().skip_while(|c| c.is_whitespace()).take_while(char::is_ascii_digit).collect();
         if let Ok(code) = digits.parse() {
             return Some(code);
         }
@@ -54,11 +51,7 @@ pub fn code_of_reason(phrase: &str) -> Option<u16> {
     if let Ok(code) = p.parse::<u16>() {
         return (100..=599).contains(&code).then_some(code);
     }
-    let squashed: String = p
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let squashed: String = p.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
     Some(match squashed.as_str() {
         "ok" => 200,
         "created" => 201,

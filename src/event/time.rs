@@ -51,13 +51,7 @@ impl fmt::Display for Ticks {
         let days = secs.div_euclid(SECONDS_PER_DAY);
         let sod = secs.rem_euclid(SECONDS_PER_DAY);
         let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z",
-            sod / 3600,
-            (sod / 60) % 60,
-            sod % 60
-        )
+        write!(f, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z", sod / 3600, (sod / 60) % 60, sod % 60)
     }
 }
 
@@ -180,9 +174,7 @@ fn parse_us_portal(s: &str) -> Option<Ticks> {
     }
     let time = time.trim();
     let (clock, meridiem) = match time.rsplit_once(' ') {
-        Some((c, m)) if m.eq_ignore_ascii_case("AM") || m.eq_ignore_ascii_case("PM") => {
-            (c.trim(), Some(m))
-        }
+        Some((c, m)) if m.eq_ignore_ascii_case("AM") || m.eq_ignore_ascii_case("PM") => (c.trim(), Some(m)),
         _ => (time, None),
     };
     let mut tparts = clock.split(':');
@@ -195,10 +187,7 @@ fn parse_us_portal(s: &str) -> Option<Ticks> {
     let (sec, frac) = match sec_text.split_once('.') {
         Some((s, f)) => {
             let kept = &f.as_bytes()[..f.len().min(7)];
-            (
-                digits(s.as_bytes())?,
-                digits(kept)? * 10i64.pow(7 - kept.len() as u32),
-            )
+            (digits(s.as_bytes())?, digits(kept)? * 10i64.pow(7 - kept.len() as u32))
         }
         None => (digits(sec_text.as_bytes())?, 0),
     };
@@ -232,70 +221,29 @@ mod tests {
     fn shorter_fractions_and_offsets() {
         let a = Ticks::parse_iso("2016-01-05T01:32:01.2691226Z").unwrap();
         assert_eq!(a.to_iso(), "2016-01-05T01:32:01.2691226Z");
+        assert_eq!(Ticks::parse_iso("2024-01-01T00:00:00Z").unwrap().to_iso(), "2024-01-01T00:00:00.0000000Z");
+        assert_eq!(Ticks::parse_iso("2024-01-01T00:00:00.5").unwrap().to_iso(), "2024-01-01T00:00:00.5000000Z");
+        assert_eq!(Ticks::parse_iso("2024-01-01T02:00:00+02:00").unwrap().to_iso(), "2024-01-01T00:00:00.0000000Z");
+        assert_eq!(Ticks::parse_iso("2024-01-01 00:00:00").unwrap().to_iso(), "2024-01-01T00:00:00.0000000Z");
         assert_eq!(
-            Ticks::parse_iso("2024-01-01T00:00:00Z").unwrap().to_iso(),
-            "2024-01-01T00:00:00.0000000Z"
-        );
-        assert_eq!(
-            Ticks::parse_iso("2024-01-01T00:00:00.5").unwrap().to_iso(),
-            "2024-01-01T00:00:00.5000000Z"
-        );
-        assert_eq!(
-            Ticks::parse_iso("2024-01-01T02:00:00+02:00")
-                .unwrap()
-                .to_iso(),
-            "2024-01-01T00:00:00.0000000Z"
-        );
-        assert_eq!(
-            Ticks::parse_iso("2024-01-01 00:00:00").unwrap().to_iso(),
-            "2024-01-01T00:00:00.0000000Z"
-        );
-        assert_eq!(
-            Ticks::parse_iso("2024-01-01T00:00:00.123456789Z")
-                .unwrap()
-                .to_iso(),
+            Ticks::parse_iso("2024-01-01T00:00:00.123456789Z").unwrap().to_iso(),
             "2024-01-01T00:00:00.1234567Z"
         );
     }
 
     #[test]
     fn rejects_nonsense() {
-        for bad in [
-            "",
-            "yesterday",
-            "2024-13-01T00:00:00Z",
-            "2024-02-30T00:00:00Z",
-            "2024-01-01T25:00:00Z",
-            "12345",
-        ] {
+        for bad in ["", "yesterday", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-01-01T25:00:00Z", "12345"] {
             assert_eq!(Ticks::parse_any(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn portal_csv_dates() {
-        assert_eq!(
-            Ticks::parse_any("6/9/2023, 10:45:31.952 AM")
-                .unwrap()
-                .to_iso(),
-            "2023-06-09T10:45:31.9520000Z"
-        );
-        assert_eq!(
-            Ticks::parse_any("6/9/2023, 12:05:00.000 AM")
-                .unwrap()
-                .to_iso(),
-            "2023-06-09T00:05:00.0000000Z"
-        );
-        assert_eq!(
-            Ticks::parse_any("12/31/2023, 11:59:59.999 PM")
-                .unwrap()
-                .to_iso(),
-            "2023-12-31T23:59:59.9990000Z"
-        );
-        assert_eq!(
-            Ticks::parse_any("1/2/2024 13:00:00").unwrap().to_iso(),
-            "2024-01-02T13:00:00.0000000Z"
-        );
+        assert_eq!(Ticks::parse_any("6/9/2023, 10:45:31.952 AM").unwrap().to_iso(), "2023-06-09T10:45:31.9520000Z");
+        assert_eq!(Ticks::parse_any("6/9/2023, 12:05:00.000 AM").unwrap().to_iso(), "2023-06-09T00:05:00.0000000Z");
+        assert_eq!(Ticks::parse_any("12/31/2023, 11:59:59.999 PM").unwrap().to_iso(), "2023-12-31T23:59:59.9990000Z");
+        assert_eq!(Ticks::parse_any("1/2/2024 13:00:00").unwrap().to_iso(), "2024-01-02T13:00:00.0000000Z");
     }
 
     #[test]

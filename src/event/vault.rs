@@ -24,44 +24,32 @@ fn segment_after<'a>(path: &'a str, segment: &str) -> Option<&'a str> {
 
 impl Vault {
     pub fn named(name: &str) -> Vault {
-        Vault {
-            name: name.to_ascii_lowercase().into(),
-            ..Vault::default()
-        }
+        Vault { name: name.to_ascii_lowercase().into(), ..Vault::default() }
     }
 
     /// From an ARM resource id — or any text containing one, such as a management-plane request URI or the id of
     /// a diagnostic setting or role assignment *under* a vault. Handles vaults, managed HSMs and deleted vaults.
     pub fn from_resource_id(text: &str) -> Option<Vault> {
-        let (kind, name) = [
-            "vaults",
-            "managedhsms",
-            "deletedvaults",
-            "deletedmanagedhsms",
-        ]
-        .iter()
-        .find_map(|kind| {
-            let lower = text.to_ascii_lowercase();
-            let needle = format!("/providers/microsoft.keyvault/{kind}/");
-            let direct = lower.find(&needle).map(|i| i + needle.len());
-            // deleted vaults live under `/locations/<region>/deletedVaults/<name>`.
-            let located = if kind.starts_with("deleted") {
-                let loc = lower.find("/providers/microsoft.keyvault/locations/")?;
-                let tail = &lower[loc..];
-                tail.find(&format!("/{kind}/"))
-                    .map(|i| loc + i + kind.len() + 2)
-            } else {
-                None
-            };
-            let start = direct.or(located)?;
-            let rest = &text[start..];
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            (end > 0).then(|| (*kind, &rest[..end]))
-        })?;
-        let subscription =
-            segment_after(text, "subscriptions").map(|s| s.to_ascii_lowercase().into());
-        let resource_group =
-            segment_after(text, "resourcegroups").map(|s| s.to_ascii_lowercase().into());
+        let (kind, name) =
+            ["vaults", "managedhsms", "deletedvaults", "deletedmanagedhsms"].iter().find_map(|kind| {
+                let lower = text.to_ascii_lowercase();
+                let needle = format!("/providers/microsoft.keyvault/{kind}/");
+                let direct = lower.find(&needle).map(|i| i + needle.len());
+                // deleted vaults live under `/locations/<region>/deletedVaults/<name>`.
+                let located = if kind.starts_with("deleted") {
+                    let loc = lower.find("/providers/microsoft.keyvault/locations/")?;
+                    let tail = &lower[loc..];
+                    tail.find(&format!("/{kind}/")).map(|i| loc + i + kind.len() + 2)
+                } else {
+                    None
+                };
+                let start = direct.or(located)?;
+                let rest = &text[start..];
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                (end > 0).then(|| (*kind, &rest[..end]))
+            })?;
+        let subscription = segment_after(text, "subscriptions").map(|s| s.to_ascii_lowercase().into());
+        let resource_group = segment_after(text, "resourcegroups").map(|s| s.to_ascii_lowercase().into());
         let resource_id = match (&subscription, &resource_group, kind) {
             (Some(s), Some(rg), "vaults" | "managedhsms") => Some(
                 format!(
@@ -72,12 +60,7 @@ impl Vault {
             ),
             _ => None,
         };
-        Some(Vault {
-            name: name.to_ascii_lowercase().into(),
-            subscription,
-            resource_group,
-            resource_id,
-        })
+        Some(Vault { name: name.to_ascii_lowercase().into(), subscription, resource_group, resource_id })
     }
 
     /// From a data-plane URI: `https://<name>.vault.azure.net/…` (also the sovereign clouds and managed HSM).
@@ -120,10 +103,7 @@ mod tests {
     fn upper_case_resource_id() {
         let v = Vault::from_resource_id("/SUBSCRIPTIONS/361DA5D4-A47A-4C79-AFDD-XXXXXXXXXXXX/RESOURCEGROUPS/CONTOSOGROUP/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/CONTOSOKEYVAULT").unwrap();
         assert_eq!(&*v.name, "contosokeyvault");
-        assert_eq!(
-            v.subscription.as_deref(),
-            Some("361da5d4-a47a-4c79-afdd-xxxxxxxxxxxx")
-        );
+        assert_eq!(v.subscription.as_deref(), Some("361da5d4-a47a-4c79-afdd-xxxxxxxxxxxx"));
         assert_eq!(v.resource_group.as_deref(), Some("contosogroup"));
         assert_eq!(
             v.resource_id.as_deref(),
@@ -137,31 +117,22 @@ mod tests {
     fn sub_resources_and_uris() {
         let d = Vault::from_resource_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/SecuraAllKeyVault/providers/Microsoft.Insights/diagnosticSettings/All KeyVault").unwrap();
         assert_eq!(&*d.name, "securaallkeyvault");
-        let p = Vault::from_resource_id("/subscriptions/s/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv-old/purge").unwrap();
+        let p = Vault::from_resource_id(
+            "/subscriptions/s/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv-old/purge",
+        )
+        .unwrap();
         assert_eq!(&*p.name, "kv-old");
         assert_eq!(p.resource_id, None);
         let m = Vault::from_resource_id("https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1?api-version=2023-07-01").unwrap();
         assert_eq!(&*m.name, "kv1");
         assert_eq!(
-            &*Vault::from_uri("https://Example-Vault.vault.azure.net/secrets/x/?api-version=7.4")
-                .unwrap()
-                .name,
+            &*Vault::from_uri("https://Example-Vault.vault.azure.net/secrets/x/?api-version=7.4").unwrap().name,
             "example-vault"
         );
+        assert_eq!(&*Vault::from_uri("https://hsm1.managedhsm.azure.net/keys/k").unwrap().name, "hsm1");
+        assert_eq!(Vault::from_uri("https://management.azure.com/subscriptions"), None);
         assert_eq!(
-            &*Vault::from_uri("https://hsm1.managedhsm.azure.net/keys/k")
-                .unwrap()
-                .name,
-            "hsm1"
-        );
-        assert_eq!(
-            Vault::from_uri("https://management.azure.com/subscriptions"),
-            None
-        );
-        assert_eq!(
-            Vault::from_resource_id(
-                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x"
-            ),
+            Vault::from_resource_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x"),
             None
         );
     }

@@ -32,30 +32,12 @@ const DYNAMIC: [&str; 10] = [
 
 /// Key Vault built-in role definition ids (FORMATS.md §4.4), so a grant reads as what it gives.
 const KEY_VAULT_ROLES: [(&str, &str); 6] = [
-    (
-        "00482a5a-887f-4fb3-b363-3b7fe8e74483",
-        "Key Vault Administrator",
-    ),
-    (
-        "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
-        "Key Vault Secrets Officer",
-    ),
-    (
-        "4633458b-17de-408a-b874-0445c86b69e6",
-        "Key Vault Secrets User",
-    ),
-    (
-        "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
-        "Key Vault Crypto Officer",
-    ),
-    (
-        "12338af0-0e69-4776-bea7-57ae8d297424",
-        "Key Vault Crypto User",
-    ),
-    (
-        "f25e0fa2-a7c8-4377-a976-54943a77a395",
-        "Key Vault Contributor",
-    ),
+    ("00482a5a-887f-4fb3-b363-3b7fe8e74483", "Key Vault Administrator"),
+    ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Key Vault Secrets Officer"),
+    ("4633458b-17de-408a-b874-0445c86b69e6", "Key Vault Secrets User"),
+    ("14b46e9e-c2b7-41b4-b07b-48a6ebf60603", "Key Vault Crypto Officer"),
+    ("12338af0-0e69-4776-bea7-57ae8d297424", "Key Vault Crypto User"),
+    ("f25e0fa2-a7c8-4377-a976-54943a77a395", "Key Vault Contributor"),
 ];
 
 pub fn parse_object_bytes(bytes: &[u8], at: RecordRef) -> Verdict<'static> {
@@ -77,12 +59,7 @@ pub fn parse_text_row(values: &[&str], columns: &Columns, at: RecordRef) -> Verd
     let map = columns
         .names
         .iter()
-        .map(|n| {
-            n.trim()
-                .trim_start_matches('\u{feff}')
-                .trim_end_matches(" [UTC]")
-                .to_string()
-        })
+        .map(|n| n.trim().trim_start_matches('\u{feff}').trim_end_matches(" [UTC]").to_string())
         .zip(values.iter().map(|v| Value::String(v.to_string())))
         .collect();
     from_map(map, at)
@@ -147,11 +124,7 @@ impl Record {
     }
 
     fn value(&self, paths: &[&str]) -> Option<&Value> {
-        paths.iter().find_map(|p| {
-            self.root
-                .pointer(&format!("/{p}"))
-                .filter(|v| v.is_object() || v.is_array())
-        })
+        paths.iter().find_map(|p| self.root.pointer(&format!("/{p}")).filter(|v| v.is_object() || v.is_array()))
     }
 }
 
@@ -162,15 +135,10 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
     let r = Record { root, stringly };
 
     let Some(time_text) = r.text(&["eventTimestamp", "time", "TimeGenerated"]) else {
-        return Verdict::Reject(
-            "Activity Log event without a time (eventTimestamp / time / TimeGenerated)".into(),
-        );
+        return Verdict::Reject("Activity Log event without a time (eventTimestamp / time / TimeGenerated)".into());
     };
     let Some(time) = Ticks::parse_any(&time_text) else {
-        return Verdict::Reject(format!(
-            "time: cannot read {} as a timestamp",
-            excerpt(&time_text)
-        ));
+        return Verdict::Reject(format!("time: cannot read {} as a timestamp", excerpt(&time_text)));
     };
     let Some(operation) = r.text(&["operationName", "OperationNameValue", "OperationName"]) else {
         return Verdict::Reject("Activity Log event without an operationName".into());
@@ -183,16 +151,10 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
         "identity/authorization/scope",
     ]);
     let about_vault = |s: &Option<String>| {
-        s.as_deref().is_some_and(|s| {
-            s.to_ascii_lowercase()
-                .contains("/providers/microsoft.keyvault/")
-        })
+        s.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains("/providers/microsoft.keyvault/"))
     };
     if !about_vault(&resource_id) && !about_vault(&scope) {
-        return Verdict::Skip(format!(
-            "Activity Log event {} is not about a Key Vault",
-            excerpt(&operation)
-        ));
+        return Verdict::Skip(format!("Activity Log event {} is not about a Key Vault", excerpt(&operation)));
     }
 
     let sub_status = r.text(&[
@@ -203,38 +165,18 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
         "ActivitySubstatus",
     ]);
     let status_code = r
-        .text(&[
-            "properties/statusCode",
-            "Properties_d/statusCode",
-            "Properties/statusCode",
-        ])
+        .text(&["properties/statusCode", "Properties_d/statusCode", "Properties/statusCode"])
         .as_deref()
         .and_then(code_of_reason)
         .or_else(|| sub_status.as_deref().and_then(code_of_reason));
-    let status_word = r.text(&[
-        "status",
-        "resultType",
-        "ActivityStatusValue",
-        "ActivityStatus",
-    ]);
+    let status_word = r.text(&["status", "resultType", "ActivityStatusValue", "ActivityStatus"]);
 
     let claim = |names: &[&str]| -> Option<String> {
         let claims = r.value(&["claims", "identity/claims", "Claims_d", "Claims"])?;
-        names
-            .iter()
-            .find_map(|n| claims.get(*n)?.as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
+        names.iter().find_map(|n| claims.get(*n)?.as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
     };
-    let mut oid = claim(&[
-        "http://schemas.microsoft.com/identity/claims/objectidentifier",
-        "oid",
-    ]);
-    let mut upn = claim(&[
-        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
-        "upn",
-    ]);
+    let mut oid = claim(&["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"]);
+    let mut upn = claim(&["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "upn"]);
     if let Some(caller) = r.text(&["caller", "Caller"]) {
         if caller.contains('@') {
             upn.get_or_insert(caller);
@@ -246,11 +188,8 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
     let claims = Claims {
         oid: oid.map(Cow::Owned),
         upn: upn.map(Cow::Owned),
-        unique_name: claim(&[
-            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
-            "unique_name",
-        ])
-        .map(Cow::Owned),
+        unique_name: claim(&["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", "unique_name"])
+            .map(Cow::Owned),
         appid: appid.clone().map(Cow::Owned),
         idtyp: claim(&["idtyp"]).map(Cow::Owned),
         xms_mirid: claim(&["xms_mirid"]).map(Cow::Owned),
@@ -264,12 +203,7 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
         http_status: status_code,
         status_word: status_word.map(Cow::Owned),
         caller_ip: r
-            .text(&[
-                "httpRequest/clientIpAddress",
-                "HTTPRequest/clientIpAddress",
-                "callerIpAddress",
-                "CallerIpAddress",
-            ])
+            .text(&["httpRequest/clientIpAddress", "HTTPRequest/clientIpAddress", "callerIpAddress", "CallerIpAddress"])
             .map(Cow::Owned),
         token_ip: claim(&["ipaddr"]).map(Cow::Owned),
         request_uri: resource_id.map(Cow::Owned),
@@ -291,45 +225,23 @@ fn access_changes(r: &Record, operation: &str, resource_id: &str) -> Vec<AccessC
         "Properties_d/requestbody",
         "Properties/requestbody",
     ]);
-    let response = body(&[
-        "properties/responseBody",
-        "Properties_d/responseBody",
-        "Properties/responseBody",
-    ]);
+    let response = body(&["properties/responseBody", "Properties_d/responseBody", "Properties/responseBody"]);
     let mut out = Vec::new();
     if op.ends_with("accesspolicies/write") {
-        let kind = if resource_id.to_ascii_lowercase().ends_with("/remove") {
-            ChangeKind::Removed
-        } else {
-            ChangeKind::Added
-        };
-        if let Some(Value::Array(policies)) = request
-            .as_ref()
-            .and_then(|b| b.pointer("/properties/accessPolicies"))
-        {
+        let kind =
+            if resource_id.to_ascii_lowercase().ends_with("/remove") { ChangeKind::Removed } else { ChangeKind::Added };
+        if let Some(Value::Array(policies)) = request.as_ref().and_then(|b| b.pointer("/properties/accessPolicies")) {
             out.extend(policies.iter().filter_map(|p| policy_change(kind, p)));
         }
     } else if op.starts_with("microsoft.authorization/roleassignments/") {
-        let kind = if op.ends_with("/delete") {
-            ChangeKind::Removed
-        } else {
-            ChangeKind::Added
-        };
+        let kind = if op.ends_with("/delete") { ChangeKind::Removed } else { ChangeKind::Added };
         for b in [&request, &response].into_iter().flatten() {
-            let props = b
-                .get("Properties")
-                .or_else(|| b.get("properties"))
-                .unwrap_or(b);
+            let props = b.get("Properties").or_else(|| b.get("properties")).unwrap_or(b);
             let get = |n: &str| {
-                props
-                    .get(n)
-                    .or_else(|| props.get(n.to_ascii_lowercase()))
-                    .or_else(|| props.get(lower_first(n)))
+                props.get(n).or_else(|| props.get(n.to_ascii_lowercase())).or_else(|| props.get(lower_first(n)))
             };
             if let Some(principal) = get("PrincipalId").and_then(Value::as_str) {
-                let role = get("RoleDefinitionId")
-                    .map(|v| permission_list(v))
-                    .unwrap_or_default();
+                let role = get("RoleDefinitionId").map(|v| permission_list(v)).unwrap_or_default();
                 let role_id = role.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
                 let role = KEY_VAULT_ROLES
                     .iter()

@@ -12,10 +12,7 @@ pub fn parse(text: &str) -> Option<Value> {
     if let Ok(v) = serde_json::from_str::<Value>(t) {
         return Some(v);
     }
-    let mut p = PyRepr {
-        s: t.as_bytes(),
-        pos: 0,
-    };
+    let mut p = PyRepr { s: t.as_bytes(), pos: 0 };
     let v = p.value(0)?;
     p.ws();
     (p.pos == p.s.len()).then_some(v)
@@ -95,10 +92,7 @@ impl PyRepr<'_> {
             q @ (b'\'' | b'"') => self.string(q).map(Value::String),
             _ => {
                 let start = self.pos;
-                while self
-                    .s
-                    .get(self.pos)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+'))
+                while self.s.get(self.pos).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+'))
                 {
                     self.pos += 1;
                 }
@@ -107,9 +101,7 @@ impl PyRepr<'_> {
                     "True" => Some(Value::Bool(true)),
                     "False" => Some(Value::Bool(false)),
                     "None" => Some(Value::Null),
-                    _ => serde_json::from_str::<serde_json::Number>(word)
-                        .ok()
-                        .map(Value::Number),
+                    _ => serde_json::from_str::<serde_json::Number>(word).ok().map(Value::Number),
                 }
             }
         }
@@ -138,8 +130,7 @@ impl PyRepr<'_> {
                     let n = if e == b'x' { 2 } else { 4 };
                     let hex = std::str::from_utf8(self.s.get(self.pos..self.pos + n)?).ok()?;
                     self.pos += n;
-                    let ch =
-                        char::from_u32(u32::from_str_radix(hex, 16).ok()?).unwrap_or('\u{FFFD}');
+                    let ch = char::from_u32(u32::from_str_radix(hex, 16).ok()?).unwrap_or('\u{FFFD}');
                     out.extend_from_slice(ch.to_string().as_bytes());
                 }
                 other => out.push(other),
@@ -156,7 +147,8 @@ mod tests {
     fn json_and_python_repr() {
         let j = parse(r#"{"claim":{"oid":"o1"}}"#).unwrap();
         assert_eq!(j["claim"]["oid"], "o1");
-        let p = parse(r#"{'claim': {'oid': 'o1', 'upn': "it's@x", 'amr': ['pwd'], 'n': 2, 'ok': True, 'none': None}}"#).unwrap();
+        let p = parse(r#"{'claim': {'oid': 'o1', 'upn': "it's@x", 'amr': ['pwd'], 'n': 2, 'ok': True, 'none': None}}"#)
+            .unwrap();
         assert_eq!(p["claim"]["oid"], "o1");
         assert_eq!(p["claim"]["upn"], "it's@x");
         assert_eq!(p["claim"]["amr"][0], "pwd");

@@ -90,9 +90,9 @@ impl Field {
                 "addedAccessPolicy permissions"
             }
             Field::RemovedPolicy | Field::RemovedPolicyOid => "removedAccessPolicy",
-            Field::RemovedPolicyKeys
-            | Field::RemovedPolicySecrets
-            | Field::RemovedPolicyCertificates => "removedAccessPolicy permissions",
+            Field::RemovedPolicyKeys | Field::RemovedPolicySecrets | Field::RemovedPolicyCertificates => {
+                "removedAccessPolicy permissions"
+            }
             Field::TableName => "TableName",
             Field::TableType => "Type",
         }

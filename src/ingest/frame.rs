@@ -54,9 +54,7 @@ pub enum Unit {
         rows: Vec<RecordRef>,
     },
     /// A CSV export, header first, from `start`.
-    Csv {
-        start: usize,
-    },
+    Csv { start: usize, columns: Arc<Columns> },
 }
 
 /// How to read one input.
@@ -78,18 +76,11 @@ AzureDiagnostics or AZKVAuditLogs rows (JSON export, Log Analytics Query API res
 output, portal CSV export), and Activity Log JSON (REST, storage / Event Hub, AzureActivity rows), each optionally gzip-compressed";
 
 fn skip_bom(bytes: &[u8]) -> usize {
-    if bytes.starts_with(b"\xef\xbb\xbf") {
-        3
-    } else {
-        0
-    }
+    if bytes.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 }
 }
 
 fn first_non_ws(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..]
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .map(|i| from + i)
+    bytes[from..].iter().position(|c| !c.is_ascii_whitespace()).map(|i| from + i)
 }
 
 /// Top-level keys that make an object a container rather than a record.
@@ -118,14 +109,16 @@ pub fn plan(bytes: &[u8]) -> Result<Plan, String> {
     match bytes[first] {
         b'{' if looks_like_json_lines(bytes, first) => Ok(plan_lines(bytes, first)),
         b'{' | b'[' => Ok(plan_documents(bytes, first)),
-        _ if looks_like_csv(&bytes[body..]) => Ok(Plan {
-            container: Some(Container::Csv),
-            units: vec![Unit::Csv { start: body }],
-            ..Plan::default()
-        }),
-        _ => Err(format!(
-            "not a format kvtrail reads; it understands {FORMATS_UNDERSTOOD}"
-        )),
+        _ if looks_like_csv(&bytes[body..]) => {
+            let columns = Arc::new(super::portal_csv::header(&bytes[body..]));
+            Ok(Plan {
+                container: Some(Container::Csv),
+                columns: Some(columns.clone()),
+                units: vec![Unit::Csv { start: body, columns }],
+                ..Plan::default()
+            })
+        }
+        _ => Err(format!("not a format kvtrail reads; it understands {FORMATS_UNDERSTOOD}")),
     }
 }
 
@@ -139,10 +132,7 @@ fn looks_like_json_lines(bytes: &[u8], first: usize) -> bool {
 fn looks_like_csv(bytes: &[u8]) -> bool {
     let end = memchr(b'\n', bytes).unwrap_or(bytes.len()).min(64 << 10);
     let header = String::from_utf8_lossy(&bytes[..end]);
-    header.contains(',')
-        && ["TimeGenerated", "OperationName", "OperationNameValue"]
-            .iter()
-            .any(|c| header.contains(c))
+    header.contains(',') && ["TimeGenerated", "OperationName", "OperationNameValue"].iter().any(|c| header.contains(c))
 }
 
 fn plan_lines(bytes: &[u8], first: usize) -> Plan {
@@ -161,10 +151,7 @@ fn plan_lines(bytes: &[u8], first: usize) -> Plan {
     let sample_end = memchr(b'\n', &bytes[first..]).map_or(bytes.len(), |i| first + i);
     Plan {
         container: Some(Container::JsonLines),
-        sample: Some(RecordRef {
-            offset: first as u64,
-            len: (sample_end - first) as u32,
-        }),
+        sample: Some(RecordRef { offset: first as u64, len: (sample_end - first) as u32 }),
         units,
         ..Plan::default()
     }
@@ -189,9 +176,7 @@ impl<'a> Framer<'a> {
 
     fn flush_objects(&mut self) {
         if !self.objects.is_empty() {
-            self.plan
-                .units
-                .push(Unit::Objects(std::mem::take(&mut self.objects)));
+            self.plan.units.push(Unit::Objects(std::mem::take(&mut self.objects)));
             self.object_bytes = 0;
         }
     }
@@ -207,10 +192,7 @@ impl<'a> Framer<'a> {
             sc.peek();
             let start = sc.pos();
             sc.skip_balanced()?;
-            out.push(RecordRef {
-                offset: start as u64,
-                len: (sc.pos() - start).min(u32::MAX as usize) as u32,
-            });
+            out.push(RecordRef { offset: start as u64, len: (sc.pos() - start).min(u32::MAX as usize) as u32 });
             Ok(())
         });
         match outcome {
@@ -251,8 +233,7 @@ impl<'a> Framer<'a> {
                 struct Column {
                     name: String,
                 }
-                let list: Vec<Column> =
-                    serde_json::from_slice(&bytes[start..sc.pos()]).unwrap_or_default();
+                let list: Vec<Column> = serde_json::from_slice(&bytes[start..sc.pos()]).unwrap_or_default();
                 columns = Some(Columns::new(list.into_iter().map(|c| c.name).collect()));
                 Ok(())
             }
@@ -264,23 +245,15 @@ impl<'a> Framer<'a> {
         })?;
         let columns = columns.unwrap_or_default();
         if !columns.knows_records() {
-            let reason =
-                format!("Query API table {name:?} has no Key Vault or Activity Log columns");
-            self.plan
-                .skipped
-                .extend(rows.into_iter().map(|r| (r, reason.clone())));
+            let reason = format!("Query API table {name:?} has no Key Vault or Activity Log columns");
+            self.plan.skipped.extend(rows.into_iter().map(|r| (r, reason.clone())));
             return Ok(());
         }
         let columns = Arc::new(columns);
         self.plan.columns.get_or_insert_with(|| columns.clone());
-        self.plan
-            .sample
-            .get_or_insert(rows.first().copied().unwrap_or_default());
+        self.plan.sample.get_or_insert(rows.first().copied().unwrap_or_default());
         for chunk in rows.chunks(UNIT_BYTES / 1024) {
-            self.plan.units.push(Unit::Rows {
-                columns: columns.clone(),
-                rows: chunk.to_vec(),
-            });
+            self.plan.units.push(Unit::Rows { columns: columns.clone(), rows: chunk.to_vec() });
         }
         Ok(())
     }
@@ -317,10 +290,7 @@ impl<'a> Framer<'a> {
         }
         if !wrapper {
             self.container(Container::Single);
-            self.push_object(RecordRef {
-                offset: start as u64,
-                len: (sc.pos() - start).min(u32::MAX as usize) as u32,
-            });
+            self.push_object(RecordRef { offset: start as u64, len: (sc.pos() - start).min(u32::MAX as usize) as u32 });
         }
         Ok(())
     }
@@ -329,23 +299,13 @@ impl<'a> Framer<'a> {
 /// Where to resume after a framing error: the next line that starts with `{` or `[`.
 fn resync(bytes: &[u8], from: usize) -> Option<usize> {
     let from = from.min(bytes.len());
-    let hit = [
-        memmem::find(&bytes[from..], b"\n{"),
-        memmem::find(&bytes[from..], b"\n["),
-    ]
-    .into_iter()
-    .flatten()
-    .min()?;
+    let hit =
+        [memmem::find(&bytes[from..], b"\n{"), memmem::find(&bytes[from..], b"\n[")].into_iter().flatten().min()?;
     Some(from + hit + 1)
 }
 
 fn plan_documents(bytes: &[u8], first: usize) -> Plan {
-    let mut f = Framer {
-        bytes,
-        plan: Plan::default(),
-        objects: Vec::new(),
-        object_bytes: 0,
-    };
+    let mut f = Framer { bytes, plan: Plan::default(), objects: Vec::new(), object_bytes: 0 };
     let mut sc = Scanner::new(bytes);
     sc.set_pos(first);
     while let Some(c) = sc.peek() {
@@ -356,15 +316,13 @@ fn plan_documents(bytes: &[u8], first: usize) -> Plan {
                 f.container(Container::Array);
                 f.element_records(&mut sc)
             }
-            _ => Err(ScanError::Unexpected {
-                at,
-                expected: "'{' or '['",
-                found: format!("'{}'", c.escape_ascii()),
-            }),
+            _ => Err(ScanError::Unexpected { at, expected: "'{' or '['", found: format!("'{}'", c.escape_ascii()) }),
         };
         if let Err(e) = outcome {
             let reason = match e {
-                ScanError::Eof => "the document ends early (truncated file?); records before this point were loaded".to_string(),
+                ScanError::Eof => {
+                    "the document ends early (truncated file?); records before this point were loaded".to_string()
+                }
                 e => format!("{e}; skipped to the next line that starts a JSON value"),
             };
             f.plan.errors.push((sc.pos().max(at) as u64, reason));

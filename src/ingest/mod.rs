@@ -39,9 +39,7 @@ pub fn parse_unit<'a>(bytes: &'a [u8], unit: &Unit, sink: &mut impl Sink<'a>) {
                 }
             }
         }
-        Unit::Csv { start } => {
-            portal_csv::parse(bytes, *start, sink);
-        }
+        Unit::Csv { start, columns } => portal_csv::parse(bytes, *start, columns, sink),
     }
 }
 
@@ -50,11 +48,7 @@ fn checked<'a>(bytes: &'a [u8], at: RecordRef, sink: &mut impl Sink<'a>) -> Opti
     if at.len as usize > MAX_RECORD {
         sink.reject(
             at,
-            format!(
-                "a record of {:.1} MiB exceeds the {} MiB limit",
-                at.len as f64 / 1048576.0,
-                MAX_RECORD >> 20
-            ),
+            format!("a record of {:.1} MiB exceeds the {} MiB limit", at.len as f64 / 1048576.0, MAX_RECORD >> 20),
         );
         return None;
     }
@@ -70,10 +64,7 @@ fn parse_lines<'a>(bytes: &'a [u8], start: usize, end: usize, sink: &mut impl Si
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
-        let r = RecordRef {
-            offset: at as u64,
-            len: line.len().min(u32::MAX as usize) as u32,
-        };
+        let r = RecordRef { offset: at as u64, len: line.len().min(u32::MAX as usize) as u32 };
         at = line_end + 1;
         if line.trim_ascii().is_empty() {
             continue;
@@ -91,9 +82,12 @@ fn parse_lines<'a>(bytes: &'a [u8], start: usize, end: usize, sink: &mut impl Si
         }
         match record::parse_object(line, r) {
             // A blob still being appended ends mid-record, without a newline.
-            Verdict::Reject(reason) if nl.is_none() && line_end == bytes.len() => {
-                sink.reject(r, format!("incomplete final line, no newline at the end of the file (a blob still being written?): {reason}"))
-            }
+            Verdict::Reject(reason) if nl.is_none() && line_end == bytes.len() => sink.reject(
+                r,
+                format!(
+                    "incomplete final line, no newline at the end of the file (a blob still being written?): {reason}"
+                ),
+            ),
             v => sink.verdict(r, v),
         }
     }
@@ -129,26 +123,7 @@ pub fn format_label(bytes: &[u8], plan: &Plan) -> String {
     let mut keys: Vec<String> = Vec::new();
     let mut values = serde_json::Map::new();
     if let Some(columns) = &plan.columns {
-        keys = columns
-            .names
-            .iter()
-            .map(|n| n.trim_end_matches(" [UTC]").to_string())
-            .collect();
-    } else if container == Container::Csv {
-        let end = memchr(b'\n', bytes).unwrap_or(bytes.len());
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(&bytes[..end]);
-        if let Some(Ok(h)) = r.records().next() {
-            keys = h
-                .iter()
-                .map(|c| {
-                    c.trim_start_matches('\u{feff}')
-                        .trim_end_matches(" [UTC]")
-                        .to_string()
-                })
-                .collect();
-        }
+        keys = columns.names.iter().map(|n| n.trim().trim_start_matches('\u{feff}').trim_end_matches(" [UTC]").to_string()).collect();
     } else if let Some(s) = plan.sample {
         let rec = &bytes[s.offset as usize..(s.offset as usize + s.len as usize).min(bytes.len())];
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice(rec) {
@@ -183,10 +158,6 @@ pub fn format_label(bytes: &[u8], plan: &Plan) -> String {
     } else {
         "unknown"
     };
-    let container = if has("TableName") {
-        "az-cli"
-    } else {
-        container.as_str()
-    };
+    let container = if has("TableName") { "az-cli" } else { container.as_str() };
     format!("{vocabulary}/{container}")
 }

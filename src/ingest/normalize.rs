@@ -42,11 +42,7 @@ impl<'a> Reader<'_, 'a> {
             Some(Json::Str(s)) if self.is_null_text(&s) => Ok(None),
             Some(Json::Str(s)) => Ok(Some(s)),
             Some(Json::Num(n)) => Ok(Some(Cow::Borrowed(n))),
-            Some(other) => Err(format!(
-                "{}: expected text, found {}",
-                f.name(),
-                other.type_name()
-            )),
+            Some(other) => Err(format!("{}: expected text, found {}", f.name(), other.type_name())),
         }
     }
 
@@ -55,17 +51,13 @@ impl<'a> Reader<'_, 'a> {
         match self.slots.take(f) {
             None | Some(Json::Null) => Ok(None),
             Some(Json::Str(s)) if self.is_null_text(s.trim()) => Ok(None),
-            Some(Json::Str(s)) => parse(&s)
-                .map(Some)
-                .ok_or_else(|| format!("{}: expected a number, found {}", f.name(), excerpt(&s))),
-            Some(Json::Num(n)) => parse(n)
-                .map(Some)
-                .ok_or_else(|| format!("{}: {} is not a usable number", f.name(), excerpt(n))),
-            Some(other) => Err(format!(
-                "{}: expected a number, found {}",
-                f.name(),
-                other.type_name()
-            )),
+            Some(Json::Str(s)) => {
+                parse(&s).map(Some).ok_or_else(|| format!("{}: expected a number, found {}", f.name(), excerpt(&s)))
+            }
+            Some(Json::Num(n)) => {
+                parse(n).map(Some).ok_or_else(|| format!("{}: {} is not a usable number", f.name(), excerpt(n)))
+            }
+            Some(other) => Err(format!("{}: expected a number, found {}", f.name(), other.type_name())),
         }
     }
 
@@ -77,22 +69,14 @@ impl<'a> Reader<'_, 'a> {
             Some(Json::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" => Ok(Some(true)),
                 "false" | "0" => Ok(Some(false)),
-                _ => Err(format!(
-                    "{}: expected true or false, found {}",
-                    f.name(),
-                    excerpt(&s)
-                )),
+                _ => Err(format!("{}: expected true or false, found {}", f.name(), excerpt(&s))),
             },
             Some(Json::Num(n)) => match n {
                 "1" => Ok(Some(true)),
                 "0" => Ok(Some(false)),
                 _ => Err(format!("{}: expected true or false, found {n}", f.name())),
             },
-            Some(other) => Err(format!(
-                "{}: expected true or false, found {}",
-                f.name(),
-                other.type_name()
-            )),
+            Some(other) => Err(format!("{}: expected true or false, found {}", f.name(), other.type_name())),
         }
     }
 
@@ -107,10 +91,7 @@ impl<'a> Reader<'_, 'a> {
 /// and must take that parser instead.
 pub fn normalize<'a>(mut slots: Slots<'a>, at: RecordRef) -> Option<Verdict<'a>> {
     let stringly = slots.has(Field::TableName);
-    let mut r = Reader {
-        slots: &mut slots,
-        stringly,
-    };
+    let mut r = Reader { slots: &mut slots, stringly };
     Some(match build(&mut r, at) {
         Ok(Built::Event(e)) => Verdict::Event(e),
         Ok(Built::Skip(reason)) => Verdict::Skip(reason),
@@ -138,28 +119,20 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
         if operation.as_deref().is_some_and(|op| op.contains('/')) {
             return Ok(Built::Activity);
         }
-        return Ok(Built::Skip(format!(
-            "category {} is not Key Vault audit data",
-            excerpt(&category)
-        )));
+        return Ok(Built::Skip(format!("category {} is not Key Vault audit data", excerpt(&category))));
     }
     if let Some(provider) = r.text(Field::ResourceProvider)?
         && !provider.eq_ignore_ascii_case("MICROSOFT.KEYVAULT")
     {
-        return Ok(Built::Skip(format!(
-            "a {} row, not Key Vault",
-            excerpt(&provider)
-        )));
+        return Ok(Built::Skip(format!("a {} row, not Key Vault", excerpt(&provider))));
     }
     let time = match r.slots.take(Field::Time) {
         None | Some(Json::Null) => return Err("no time (time / TimeGenerated)".to_string()),
-        Some(Json::Str(s)) => Ticks::parse_any(&s)
-            .ok_or_else(|| format!("time: cannot read {} as a timestamp", excerpt(&s)))?,
+        Some(Json::Str(s)) => {
+            Ticks::parse_any(&s).ok_or_else(|| format!("time: cannot read {} as a timestamp", excerpt(&s)))?
+        }
         Some(other) => {
-            return Err(format!(
-                "time: expected a timestamp string, found {}",
-                other.type_name()
-            ));
+            return Err(format!("time: expected a timestamp string, found {}", other.type_name()));
         }
     };
     let operation = operation.ok_or("no operationName")?;
@@ -190,8 +163,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
     if let Some(text) = r.slots.identity_text.take()
         && !r.is_null_text(&text)
     {
-        let value = dynamic::parse(&text)
-            .ok_or_else(|| format!("Identity: cannot read {} as JSON", excerpt(&text)))?;
+        let value = dynamic::parse(&text).ok_or_else(|| format!("Identity: cannot read {} as JSON", excerpt(&text)))?;
         let claim = value.get("claim").unwrap_or(&value);
         let get = |names: &[&str]| {
             names
@@ -201,18 +173,9 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
                 .map(|s| Cow::Owned(s.to_string()))
         };
         claims = Claims {
-            oid: get(&[
-                "oid",
-                "http://schemas.microsoft.com/identity/claims/objectidentifier",
-            ]),
-            upn: get(&[
-                "upn",
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
-            ]),
-            unique_name: get(&[
-                "unique_name",
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
-            ]),
+            oid: get(&["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier"]),
+            upn: get(&["upn", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"]),
+            unique_name: get(&["unique_name", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"]),
             appid: get(&["appid"]),
             idtyp: get(&["idtyp"]),
             xms_mirid: get(&["xms_mirid"]),
@@ -220,10 +183,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
         token_ip = get(&["ipaddr"]);
     }
     let mut access_changes = Vec::new();
-    for (field, kind) in [
-        (Field::AddedPolicy, ChangeKind::Added),
-        (Field::RemovedPolicy, ChangeKind::Removed),
-    ] {
+    for (field, kind) in [(Field::AddedPolicy, ChangeKind::Added), (Field::RemovedPolicy, ChangeKind::Removed)] {
         if let Some(Json::Object(raw)) = r.slots.take(field)
             && let Ok(v) = serde_json::from_slice::<serde_json::Value>(raw)
         {
@@ -233,10 +193,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
     if let Some(text) = r.slots.properties_text.take()
         && let Some(v) = dynamic::parse(&text)
     {
-        for (name, kind) in [
-            ("addedAccessPolicy", ChangeKind::Added),
-            ("removedAccessPolicy", ChangeKind::Removed),
-        ] {
+        for (name, kind) in [("addedAccessPolicy", ChangeKind::Added), ("removedAccessPolicy", ChangeKind::Removed)] {
             if let Some(p) = v.get(name) {
                 access_changes.extend(policy_change(kind, p));
             }
@@ -245,20 +202,12 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
     for (oid, lists, kind) in [
         (
             Field::AddedPolicyOid,
-            [
-                Field::AddedPolicyKeys,
-                Field::AddedPolicySecrets,
-                Field::AddedPolicyCertificates,
-            ],
+            [Field::AddedPolicyKeys, Field::AddedPolicySecrets, Field::AddedPolicyCertificates],
             ChangeKind::Added,
         ),
         (
             Field::RemovedPolicyOid,
-            [
-                Field::RemovedPolicyKeys,
-                Field::RemovedPolicySecrets,
-                Field::RemovedPolicyCertificates,
-            ],
+            [Field::RemovedPolicyKeys, Field::RemovedPolicySecrets, Field::RemovedPolicyCertificates],
             ChangeKind::Removed,
         ),
     ] {
@@ -266,8 +215,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
             let mut parts = Vec::new();
             for (name, f) in ["keys", "secrets", "certificates"].into_iter().zip(lists) {
                 if let Some(list) = r.text(f)? {
-                    let list = dynamic::parse(&list)
-                        .map_or_else(|| list.to_string(), |v| permission_list(&v));
+                    let list = dynamic::parse(&list).map_or_else(|| list.to_string(), |v| permission_list(&v));
                     if !list.is_empty() {
                         parts.push(format!("{name}: {list}"));
                     }
@@ -286,11 +234,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
         resource_name: r.text(Field::ResourceName)?,
         operation,
         http_status,
-        status_word: if http_status.is_none() {
-            signature
-        } else {
-            None
-        },
+        status_word: if http_status.is_none() { signature } else { None },
         result_description: r.text(Field::ResultDescription)?,
         caller_ip: r.text(Field::CallerIp)?,
         token_ip,
@@ -325,12 +269,8 @@ pub fn permission_list(v: &serde_json::Value) -> String {
 
 /// One `{"ObjectId": …, "Permissions": {"keys": […], …}}` access-policy entry (either key casing).
 pub fn policy_change(kind: ChangeKind, v: &serde_json::Value) -> Option<AccessChange> {
-    let field = |name: &str| {
-        v.get(name).or_else(|| {
-            v.get(name.to_ascii_lowercase())
-                .or_else(|| v.get(lower_first(name)))
-        })
-    };
+    let field =
+        |name: &str| v.get(name).or_else(|| v.get(name.to_ascii_lowercase()).or_else(|| v.get(lower_first(name))));
     let principal = field("ObjectId")?.as_str()?.to_ascii_lowercase();
     let mut parts = Vec::new();
     if let Some(perms) = field("Permissions") {
@@ -343,16 +283,10 @@ pub fn policy_change(kind: ChangeKind, v: &serde_json::Value) -> Option<AccessCh
             }
         }
     }
-    Some(AccessChange {
-        kind,
-        principal: principal.into(),
-        permissions: parts.join("; ").into(),
-    })
+    Some(AccessChange { kind, principal: principal.into(), permissions: parts.join("; ").into() })
 }
 
 pub fn lower_first(s: &str) -> String {
     let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
-        .unwrap_or_default()
+    c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
 }

@@ -4,63 +4,44 @@
 use super::event::{RecordRef, Sink};
 use super::record::{Columns, parse_text_row};
 
-pub fn parse<'a>(bytes: &'a [u8], start: usize, sink: &mut impl Sink<'a>) -> Columns {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(&bytes[start..]);
-    let columns = match reader.byte_headers() {
-        Ok(h) => Columns::new(
-            h.iter()
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect(),
-        ),
-        Err(e) => {
-            sink.reject(
-                RecordRef {
-                    offset: start as u64,
-                    len: 0,
-                },
-                format!("unreadable CSV header: {e}"),
-            );
-            return Columns::default();
-        }
-    };
+/// The header row's columns.
+pub fn header(bytes: &[u8]) -> Columns {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
+    match reader.byte_headers() {
+        Ok(h) => Columns::new(h.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect()),
+        Err(_) => Columns::default(),
+    }
+}
+
+/// Parses the rows after the header at `start`.
+pub fn parse<'a>(bytes: &'a [u8], start: usize, columns: &Columns, sink: &mut impl Sink<'a>) {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(&bytes[start..]);
+    if let Err(e) = reader.byte_headers() {
+        sink.reject(RecordRef { offset: start as u64, len: 0 }, format!("unreadable CSV header: {e}"));
+        return;
+    }
     let mut record = csv::ByteRecord::new();
     loop {
         let offset = start as u64 + reader.position().byte();
-        match reader.read_byte_record(&mut record) {
+        let outcome = reader.read_byte_record(&mut record);
+        let end = start as u64 + reader.position().byte();
+        let at = RecordRef { offset, len: end.saturating_sub(offset).min(u32::MAX as u64) as u32 };
+        match outcome {
             Ok(false) => break,
             Ok(true) => {
-                let end = start as u64 + reader.position().byte();
-                let at = RecordRef {
-                    offset,
-                    len: (end - offset).min(u32::MAX as u64) as u32,
-                };
                 if record.len() == 1 && record.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
                     continue;
                 }
-                let texts: Vec<String> = record
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect();
+                let texts: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
                 let values: Vec<&str> = texts.iter().map(String::as_str).collect();
-                sink.verdict(at, parse_text_row(&values, &columns, at));
+                sink.verdict(at, parse_text_row(&values, columns, at));
             }
             Err(e) => {
-                let end = start as u64 + reader.position().byte();
-                sink.reject(
-                    RecordRef {
-                        offset,
-                        len: (end.saturating_sub(offset)).min(u32::MAX as u64) as u32,
-                    },
-                    format!("unreadable CSV row: {e}"),
-                );
+                sink.reject(at, format!("unreadable CSV row: {e}"));
                 if end <= offset {
                     break;
                 }
             }
         }
     }
-    columns
 }

@@ -200,11 +200,7 @@ fn row_slots<'a>(bytes: &'a [u8], columns: &Columns) -> Result<Slots<'a>> {
         member(sc, key, &mut slots)
     })?;
     if !sc.at_end() {
-        return Err(ScanError::Unexpected {
-            at: sc.pos(),
-            expected: "the end of the row",
-            found: "more JSON".into(),
-        });
+        return Err(ScanError::Unexpected { at: sc.pos(), expected: "the end of the row", found: "more JSON".into() });
     }
     Ok(slots)
 }
@@ -235,9 +231,7 @@ pub fn parse_row<'a>(bytes: &'a [u8], columns: &Columns, at: RecordRef) -> Verdi
     match row_slots(bytes, columns) {
         Err(e) => Verdict::Reject(e.to_string()),
         Ok(slots) if slots.activity => activity::parse_row_bytes(bytes, columns, at),
-        Ok(slots) => {
-            normalize(slots, at).unwrap_or_else(|| activity::parse_row_bytes(bytes, columns, at))
-        }
+        Ok(slots) => normalize(slots, at).unwrap_or_else(|| activity::parse_row_bytes(bytes, columns, at)),
     }
 }
 

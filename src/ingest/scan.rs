@@ -15,11 +15,7 @@ pub enum ScanError {
     #[error("JSON ends in the middle of a value")]
     Eof,
     #[error("invalid JSON at byte {at}: expected {expected}, found {found}")]
-    Unexpected {
-        at: usize,
-        expected: &'static str,
-        found: String,
-    },
+    Unexpected { at: usize, expected: &'static str, found: String },
     #[error("JSON nested deeper than {MAX_DEPTH} levels")]
     TooDeep,
     #[error("invalid escape sequence in a string at byte {0}")]
@@ -116,11 +112,7 @@ impl<'a> Scanner<'a> {
     fn unexpected<T>(&self, expected: &'static str) -> Result<T> {
         match self.buf.get(self.pos) {
             None => Err(ScanError::Eof),
-            found => Err(ScanError::Unexpected {
-                at: self.pos,
-                expected,
-                found: describe(found.copied()),
-            }),
+            found => Err(ScanError::Unexpected { at: self.pos, expected, found: describe(found.copied()) }),
         }
     }
 
@@ -174,11 +166,7 @@ impl<'a> Scanner<'a> {
     pub fn string(&mut self) -> Result<Cow<'a, str>> {
         let at = self.pos;
         let (raw, escaped) = self.string_raw()?;
-        if escaped {
-            unescape(raw, at).map(Cow::Owned)
-        } else {
-            Ok(text_of(raw))
-        }
+        if escaped { unescape(raw, at).map(Cow::Owned) } else { Ok(text_of(raw)) }
     }
 
     fn literal(&mut self, word: &'static [u8]) -> Result<()> {
@@ -216,11 +204,7 @@ impl<'a> Scanner<'a> {
                 let is_object = self.buf[start] == b'{';
                 self.skip_value()?;
                 let raw = &self.buf[start..self.pos];
-                Ok(if is_object {
-                    Json::Object(raw)
-                } else {
-                    Json::Array(raw)
-                })
+                Ok(if is_object { Json::Object(raw) } else { Json::Array(raw) })
             }
             Some(b't') => self.literal(b"true").map(|_| Json::Bool(true)),
             Some(b'f') => self.literal(b"false").map(|_| Json::Bool(false)),
@@ -298,11 +282,7 @@ impl<'a> Scanner<'a> {
                     Some(b'}') if in_object => {}
                     Some(b']') if !in_object => {}
                     _ => {
-                        return self.unexpected(if in_object {
-                            "',' or '}'"
-                        } else {
-                            "',' or ']'"
-                        });
+                        return self.unexpected(if in_object { "',' or '}'" } else { "',' or ']'" });
                     }
                 }
                 self.pos += 1;
@@ -314,10 +294,7 @@ impl<'a> Scanner<'a> {
 
     /// Walks the members of the object at the cursor. `member` is called with each key and must consume the
     /// value (read it or [`Scanner::skip_value`] it).
-    pub fn object(
-        &mut self,
-        mut member: impl FnMut(&mut Self, Key<'a>) -> Result<()>,
-    ) -> Result<()> {
+    pub fn object(&mut self, mut member: impl FnMut(&mut Self, Key<'a>) -> Result<()>) -> Result<()> {
         self.expect(b'{', "'{'")?;
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -327,11 +304,7 @@ impl<'a> Scanner<'a> {
             let at = self.pos;
             let (raw, escaped) = self.string_raw()?;
             self.expect(b':', "':' after an object key")?;
-            let key = if escaped {
-                Key::Owned(unescape(raw, at)?)
-            } else {
-                Key::Raw(raw)
-            };
+            let key = if escaped { Key::Owned(unescape(raw, at)?) } else { Key::Raw(raw) };
             member(self, key)?;
             match self.peek() {
                 Some(b',') => {
@@ -387,9 +360,7 @@ fn hex4(raw: &[u8], i: usize, at: usize) -> Result<u32> {
     let digits = raw.get(i..i + 4).ok_or(ScanError::BadEscape(at + i))?;
     let mut v = 0u32;
     for &d in digits {
-        let n = (d as char)
-            .to_digit(16)
-            .ok_or(ScanError::BadEscape(at + i))?;
+        let n = (d as char).to_digit(16).ok_or(ScanError::BadEscape(at + i))?;
         v = v * 16 + n;
     }
     Ok(v)
@@ -420,15 +391,11 @@ pub fn unescape(raw: &[u8], at: usize) -> Result<String> {
             b'u' => {
                 let hi = hex4(raw, i, at)?;
                 i += 4;
-                if (0xD800..0xDC00).contains(&hi)
-                    && raw.get(i) == Some(&b'\\')
-                    && raw.get(i + 1) == Some(&b'u')
-                {
+                if (0xD800..0xDC00).contains(&hi) && raw.get(i) == Some(&b'\\') && raw.get(i + 1) == Some(&b'u') {
                     let lo = hex4(raw, i + 2, at)?;
                     if (0xDC00..0xE000).contains(&lo) {
                         i += 6;
-                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                            .unwrap_or('\u{FFFD}')
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)).unwrap_or('\u{FFFD}')
                     } else {
                         '\u{FFFD}'
                     }
@@ -441,8 +408,7 @@ pub fn unescape(raw: &[u8], at: usize) -> Result<String> {
         let mut buf = [0u8; 4];
         out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
     }
-    Ok(String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 #[cfg(test)]
@@ -457,15 +423,9 @@ mod tests {
 
     #[test]
     fn skips_valid_values() {
-        for v in [
-            r#"{}"#,
-            r#"[]"#,
-            r#"{"a":[1,2,{"b":null}],"c":"x\"y"}"#,
-            r#"-1.5e3"#,
-            r#"true"#,
-            r#"[[[]]]"#,
-            r#""\\""#,
-        ] {
+        for v in
+            [r#"{}"#, r#"[]"#, r#"{"a":[1,2,{"b":null}],"c":"x\"y"}"#, r#"-1.5e3"#, r#"true"#, r#"[[[]]]"#, r#""\\""#]
+        {
             assert_eq!(skip(v), Ok(v.len()), "{v}");
         }
     }
@@ -537,10 +497,7 @@ impl Scanner<'_> {
         let mut depth: u64 = 0;
         loop {
             let rest = &self.buf[self.pos..];
-            let Some(i) = rest
-                .iter()
-                .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))
-            else {
+            let Some(i) = rest.iter().position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']')) else {
                 self.pos = self.buf.len();
                 return Err(ScanError::Eof);
             };

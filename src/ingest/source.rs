@@ -76,16 +76,10 @@ impl Source {
     /// A source for bytes compiled into the binary (the demo dataset); decoded like a file.
     pub fn from_static(name: &str, bytes: &'static [u8]) -> io::Result<Source> {
         match decode(bytes, &mut &bytes[..], bytes.len() as u64)? {
-            Some((spool, notes)) => Ok(Source {
-                name: name.to_string(),
-                origin: Origin::Spool(Arc::new(spool)),
-                notes,
-            }),
-            None => Ok(Source {
-                name: name.to_string(),
-                origin: Origin::Static(bytes),
-                notes: vec![],
-            }),
+            Some((spool, notes)) => {
+                Ok(Source { name: name.to_string(), origin: Origin::Spool(Arc::new(spool)), notes })
+            }
+            None => Ok(Source { name: name.to_string(), origin: Origin::Static(bytes), notes: vec![] }),
         }
     }
 }
@@ -141,13 +135,9 @@ fn spool_from(reader: &mut dyn Read, cap: u64) -> io::Result<(File, Option<Strin
 
 /// Transcodes UTF-16 (with BOM) to UTF-8 in a spool.
 fn spool_utf16(bytes: &[u8], big_endian: bool) -> io::Result<File> {
-    let units = bytes[2..].chunks_exact(2).map(|c| {
-        if big_endian {
-            u16::from_be_bytes([c[0], c[1]])
-        } else {
-            u16::from_le_bytes([c[0], c[1]])
-        }
-    });
+    let units = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
     let mut out = io::BufWriter::new(spool()?);
     let mut tmp = [0u8; 4];
     for ch in char::decode_utf16(units) {
@@ -157,11 +147,7 @@ fn spool_utf16(bytes: &[u8], big_endian: bool) -> io::Result<File> {
 }
 
 /// Decodes `head` (the start of the input) if it needs decoding: gzip or UTF-16. `None` when it is plain.
-fn decode(
-    head: &[u8],
-    rest: &mut dyn Read,
-    compressed_len: u64,
-) -> io::Result<Option<(File, Vec<String>)>> {
+fn decode(head: &[u8], rest: &mut dyn Read, compressed_len: u64) -> io::Result<Option<(File, Vec<String>)>> {
     if head.starts_with(&[0x1f, 0x8b]) {
         let cap = (compressed_len.saturating_mul(MAX_GZIP_RATIO)).max(MIN_GZIP_CAP);
         let (file, note) = spool_from(&mut MultiGzDecoder::new(rest), cap)?;
@@ -170,35 +156,21 @@ fn decode(
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         let mut all = Vec::new();
         rest.read_to_end(&mut all)?;
-        return Ok(Some((
-            spool_utf16(&all, all.starts_with(&[0xfe, 0xff]))?,
-            vec![],
-        )));
+        return Ok(Some((spool_utf16(&all, all.starts_with(&[0xfe, 0xff]))?, vec![])));
     }
     Ok(None)
 }
 
 fn open_file(path: &Path, name: String) -> Result<Source, InputError> {
-    let err = |e: io::Error| InputError {
-        source: name.clone(),
-        reason: e.to_string(),
-    };
+    let err = |e: io::Error| InputError { source: name.clone(), reason: e.to_string() };
     let mut file = File::open(path).map_err(err)?;
     let mut head = [0u8; 2];
     let n = file.read(&mut head).map_err(err)?;
     let len = file.metadata().map_err(err)?.len();
     let mut file = File::open(path).map_err(err)?;
     match decode(&head[..n], &mut file, len).map_err(err)? {
-        Some((spool, notes)) => Ok(Source {
-            name,
-            origin: Origin::Spool(Arc::new(spool)),
-            notes,
-        }),
-        None => Ok(Source {
-            name,
-            origin: Origin::File(path.to_path_buf()),
-            notes: vec![],
-        }),
+        Some((spool, notes)) => Ok(Source { name, origin: Origin::Spool(Arc::new(spool)), notes }),
+        None => Ok(Source { name, origin: Origin::File(path.to_path_buf()), notes: vec![] }),
     }
 }
 
@@ -235,40 +207,27 @@ pub fn open(inputs: &[String]) -> (Vec<Source>, Vec<InputError>) {
                 let mut chained = io::Cursor::new(head.clone()).chain(&mut lock);
                 match decode(&head, &mut chained, u64::MAX / MAX_GZIP_RATIO)? {
                     Some(done) => Ok(done),
-                    None => spool_from(&mut chained, u64::MAX)
-                        .map(|(f, n)| (f, n.into_iter().collect())),
+                    None => spool_from(&mut chained, u64::MAX).map(|(f, n)| (f, n.into_iter().collect())),
                 }
             });
             match result {
-                Ok((file, notes)) => sources.push(Source {
-                    name: "-".into(),
-                    origin: Origin::Spool(Arc::new(file)),
-                    notes,
-                }),
-                Err(e) => errors.push(InputError {
-                    source: "-".into(),
-                    reason: e.to_string(),
-                }),
+                Ok((file, notes)) => {
+                    sources.push(Source { name: "-".into(), origin: Origin::Spool(Arc::new(file)), notes })
+                }
+                Err(e) => errors.push(InputError { source: "-".into(), reason: e.to_string() }),
             }
             continue;
         }
         let path = Path::new(input);
         match std::fs::metadata(path) {
-            Err(e) => errors.push(InputError {
-                source: input.clone(),
-                reason: e.to_string(),
-            }),
+            Err(e) => errors.push(InputError { source: input.clone(), reason: e.to_string() }),
             Ok(m) if m.is_dir() => {
                 let mut files = Vec::new();
                 match walk(path, &mut files) {
-                    Err(e) => errors.push(InputError {
-                        source: input.clone(),
-                        reason: e.to_string(),
-                    }),
-                    Ok(()) if files.is_empty() => errors.push(InputError {
-                        source: input.clone(),
-                        reason: "the directory holds no files".into(),
-                    }),
+                    Err(e) => errors.push(InputError { source: input.clone(), reason: e.to_string() }),
+                    Ok(()) if files.is_empty() => {
+                        errors.push(InputError { source: input.clone(), reason: "the directory holds no files".into() })
+                    }
                     Ok(()) => {
                         for f in files {
                             match open_file(&f, f.display().to_string()) {

@@ -1,0 +1,172 @@
+//! Filters compose like an analyst thinks: several values of one dimension OR together, dimensions AND
+//! together, any value can be excluded, plus a time range, an outcome and a text match. A filter is an ordered
+//! list of clauses so the workbench can show each as a breadcrumb and pop the last one.
+
+use super::{Dim, Store};
+use crate::event::{Outcome, Ticks};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Clause {
+    /// Keep events whose `Dim` value is this id (ORed with other `Is` clauses of the same dimension).
+    Is(Dim, u32),
+    /// Drop events whose `Dim` value is this id.
+    Not(Dim, u32),
+    /// Keep events in `[from, to)`.
+    Within { from: Option<Ticks>, to: Option<Ticks> },
+    Outcome(Outcome),
+    /// Case-insensitive substring of the identity, object, URI, user agent, caller IP or operation.
+    Text(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub clauses: Vec<Clause>,
+}
+
+impl Filter {
+    pub fn push(&mut self, clause: Clause) {
+        if !self.clauses.contains(&clause) {
+            self.clauses.push(clause);
+        }
+    }
+
+    pub fn pop(&mut self) -> Option<Clause> {
+        self.clauses.pop()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clauses.is_empty()
+    }
+}
+
+/// The rows (in time order) a filter keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Every row of a store of this many rows.
+    All(usize),
+    Rows(Vec<u32>),
+}
+
+impl Selection {
+    pub fn len(&self) -> usize {
+        match self {
+            Selection::All(n) => *n,
+            Selection::Rows(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th selected row.
+    pub fn row(&self, i: usize) -> usize {
+        match self {
+            Selection::All(_) => i,
+            Selection::Rows(r) => r[i] as usize,
+        }
+    }
+
+    pub fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self {
+            Selection::All(n) => Box::new(0..*n),
+            Selection::Rows(r) => Box::new(r.iter().map(|&i| i as usize)),
+        }
+    }
+}
+
+/// A per-dimension yes/no table over dictionary ids.
+struct Mask {
+    dim: Dim,
+    allowed: Vec<bool>,
+}
+
+impl Store {
+    fn text_matches(&self, needle: &str) -> Vec<Mask> {
+        let needle = needle.to_lowercase();
+        let hit = |s: &str| s.to_lowercase().contains(&needle);
+        let mut masks = Vec::new();
+        for dim in [Dim::Identity, Dim::Object, Dim::UserAgent, Dim::CallerIp, Dim::Operation] {
+            let allowed: Vec<bool> = (0..self.cardinality(dim) as u32)
+                .map(|id| {
+                    hit(&self.label(dim, id))
+                        || (dim == Dim::Identity && {
+                            let i = self.dicts.identities.get(id);
+                            [&i.oid, &i.upn, &i.unique_name, &i.appid, &i.xms_mirid].into_iter().flatten().any(|v| hit(v))
+                        })
+                })
+                .collect();
+            masks.push(Mask { dim, allowed });
+        }
+        masks
+    }
+
+    /// The rows that pass `filter`.
+    pub fn select(&self, filter: &Filter) -> Selection {
+        let n = self.len();
+        if filter.is_empty() {
+            return Selection::All(n);
+        }
+        let (mut lo, mut hi) = (0usize, n);
+        let mut masks: Vec<Mask> = Vec::new();
+        let mut texts: Vec<Vec<Mask>> = Vec::new();
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        for dim in Dim::ALL {
+            let ids = |negated: bool| -> Vec<u32> {
+                filter
+                    .clauses
+                    .iter()
+                    .filter_map(|c| match c {
+                        Clause::Is(d, id) if *d == dim && !negated => Some(*id),
+                        Clause::Not(d, id) if *d == dim && negated => Some(*id),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let (is, not) = (ids(false), ids(true));
+            if is.is_empty() && not.is_empty() {
+                continue;
+            }
+            let card = self.cardinality(dim);
+            let mut allowed = vec![is.is_empty(); card];
+            for id in is {
+                if let Some(a) = allowed.get_mut(id as usize) {
+                    *a = true;
+                }
+            }
+            for id in not {
+                if let Some(a) = allowed.get_mut(id as usize) {
+                    *a = false;
+                }
+            }
+            masks.push(Mask { dim, allowed });
+        }
+        let time = &self.cols.time;
+        for clause in &filter.clauses {
+            match clause {
+                Clause::Within { from, to } => {
+                    if let Some(f) = from {
+                        lo = lo.max(time.partition_point(|&t| t < f.0));
+                    }
+                    if let Some(t) = to {
+                        hi = hi.min(time.partition_point(|&x| x < t.0));
+                    }
+                }
+                Clause::Text(s) => texts.push(self.text_matches(s)),
+                Clause::Outcome(o) => outcomes.push(*o),
+                Clause::Is(..) | Clause::Not(..) => {}
+            }
+        }
+        let statuses = self.dicts.statuses.values();
+        let status_col = self.column(Dim::Status);
+        let rows = (lo..hi.max(lo))
+            .filter(|&i| {
+                masks.iter().all(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize])
+                    && texts.iter().all(|t| t.iter().any(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize]))
+                    && outcomes.iter().all(|&o| statuses[status_col[i] as usize].outcome == o)
+            })
+            .map(|i| i as u32)
+            .collect();
+        Selection::Rows(rows)
+    }
+}

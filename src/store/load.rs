@@ -1,0 +1,191 @@
+//! Loading inputs into a store: open, plan each input, parse every unit in parallel (one batch per unit, no
+//! shared state), merge the batches in input order, and report per input what was accepted, rejected, skipped
+//! and dropped as a duplicate — with the line and reason of every rejection.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{Batch, Builder, SourceInfo, Store};
+use crate::ingest::source::{self, Bytes};
+use crate::ingest::{self, InputError, Plan, Source, Unit};
+
+/// Load progress, readable from another thread while loading runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub bytes_total: AtomicU64,
+    pub bytes_done: AtomicU64,
+    pub events: AtomicU64,
+    pub rejected: AtomicU64,
+}
+
+/// One rejected (or skipped) record: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub source: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InputReport {
+    pub source: String,
+    /// The detected format: field vocabulary / container, e.g. `auditevent/jsonl`.
+    pub format: String,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+    /// Valid records that are not Key Vault audit data (other resources' diagnostics, unrelated Activity Log).
+    pub skipped: u64,
+    /// The first rejections, in input order (all are counted in `rejected`).
+    #[serde(skip)]
+    pub rejections: Vec<Rejection>,
+    #[serde(skip)]
+    pub skips: Vec<Rejection>,
+    /// Remarks about the input as a whole.
+    #[serde(skip)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub inputs: Vec<InputReport>,
+}
+
+impl LoadReport {
+    pub fn rejected(&self) -> u64 {
+        self.inputs.iter().map(|i| i.rejected).sum()
+    }
+
+    pub fn rejections(&self) -> impl Iterator<Item = &Rejection> {
+        self.inputs.iter().flat_map(|i| i.rejections.iter())
+    }
+}
+
+fn unit_bytes(unit: &Unit, total: usize) -> u64 {
+    match unit {
+        Unit::Lines { start, end } => (end - start) as u64,
+        Unit::Objects(records) | Unit::Rows { rows: records, .. } => records.iter().map(|r| r.len as u64).sum(),
+        Unit::Csv { start, .. } => (total - start) as u64,
+    }
+}
+
+/// Opens and loads the named inputs (paths, directories, `-`).
+pub fn load_paths(inputs: &[String], progress: &Progress) -> (Store, LoadReport) {
+    let (sources, errors) = source::open(inputs);
+    load(sources, errors, progress)
+}
+
+/// Loads opened sources; `errors` are inputs that could not be opened, reported as rejected inputs.
+pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) -> (Store, LoadReport) {
+    let maps: Vec<io::Result<Bytes>> = sources.iter().map(Source::bytes).collect();
+    let total: u64 = maps.iter().flatten().map(|b| b.len() as u64).sum();
+    progress.bytes_total.fetch_add(total, Ordering::Relaxed);
+    let plans: Vec<Result<Plan, String>> = maps
+        .par_iter()
+        .map(|m| match m {
+            Ok(bytes) => ingest::plan(bytes),
+            Err(e) => Err(format!("cannot read: {e}")),
+        })
+        .collect();
+
+    let work: Vec<(usize, &Unit)> = plans
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, p.as_ref().ok()?)))
+        .flat_map(|(i, p)| p.units.iter().map(move |u| (i, u)))
+        .collect();
+    let batches: Vec<Batch<'_>> = work
+        .par_iter()
+        .map(|&(i, unit)| {
+            let mut batch = Batch::new(i);
+            if let Ok(bytes) = &maps[i] {
+                ingest::parse_unit(bytes, unit, &mut batch);
+                progress.bytes_done.fetch_add(unit_bytes(unit, bytes.len()), Ordering::Relaxed);
+            }
+            progress.events.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            progress.rejected.fetch_add(batch.rejected, Ordering::Relaxed);
+            batch
+        })
+        .collect();
+
+    let mut reports: Vec<InputReport> =
+        sources.iter().map(|s| InputReport { source: s.name.clone(), ..InputReport::default() }).collect();
+    let mut rejection_offsets: Vec<Vec<(u64, String)>> = vec![Vec::new(); sources.len()];
+    let mut skip_offsets: Vec<Vec<(u64, String)>> = vec![Vec::new(); sources.len()];
+    let mut builder = Builder::new();
+    for mut batch in batches {
+        let r = &mut reports[batch.source];
+        r.accepted += batch.len() as u64;
+        r.rejected += batch.rejected;
+        r.skipped += batch.skipped;
+        let cap = |v: &mut Vec<(u64, String)>, more: Vec<(u64, String)>| {
+            let room = super::DETAIL_CAP.saturating_sub(v.len());
+            v.extend(more.into_iter().take(room));
+        };
+        cap(&mut rejection_offsets[batch.source], std::mem::take(&mut batch.rejections));
+        cap(&mut skip_offsets[batch.source], std::mem::take(&mut batch.skips));
+        builder.add(batch);
+    }
+
+    let mut infos = Vec::with_capacity(sources.len());
+    for (i, (src, plan)) in sources.into_iter().zip(plans).enumerate() {
+        let r = &mut reports[i];
+        let bytes: &[u8] = maps[i].as_deref().unwrap_or_default();
+        let (format, container, columns) = match &plan {
+            Ok(p) => {
+                for (offset, reason) in &p.errors {
+                    r.rejected += 1;
+                    rejection_offsets[i].push((*offset, reason.clone()));
+                }
+                for (at, reason) in &p.skipped {
+                    r.skipped += 1;
+                    skip_offsets[i].push((at.offset, reason.clone()));
+                }
+                (ingest::format_label(bytes, p), p.container, p.columns.clone())
+            }
+            Err(reason) => {
+                r.rejected += 1;
+                rejection_offsets[i].push((0, reason.clone()));
+                ("unknown".to_string(), None, None)
+            }
+        };
+        for note in &src.notes {
+            r.rejected += 1;
+            rejection_offsets[i].push((bytes.len() as u64, note.clone()));
+        }
+        if format.starts_with("unknown/") && r.accepted == 0 && r.skipped == 0 {
+            r.notes.push(format!("no Key Vault records found; kvtrail understands {}", ingest::FORMATS_UNDERSTOOD));
+        }
+        let with_lines = |list: &mut Vec<(u64, String)>| -> Vec<super::Rejection> {
+            list.sort_by_key(|(o, _)| *o);
+            let offsets: Vec<u64> = list.iter().map(|(o, _)| *o).collect();
+            let lines = ingest::lines_of(bytes, &offsets);
+            list.drain(..).zip(lines).map(|((_, reason), line)| super::Rejection { source: src.name.clone(), line, reason }).collect()
+        };
+        r.rejections = with_lines(&mut rejection_offsets[i]);
+        r.skips = with_lines(&mut skip_offsets[i]);
+        r.format = format;
+        infos.push(SourceInfo { source: src, format: r.format.clone(), container, columns });
+    }
+    // Release the mappings before building: the store never needs the input bytes resident.
+    drop(maps);
+
+    let (store, duplicates) = builder.finish(infos);
+    for (r, d) in reports.iter_mut().zip(duplicates) {
+        r.duplicates = d;
+        r.accepted -= d;
+    }
+    for e in errors {
+        reports.push(InputReport {
+            source: e.source.clone(),
+            format: "unreadable".into(),
+            rejected: 1,
+            rejections: vec![super::Rejection { source: e.source, line: 0, reason: e.reason }],
+            ..InputReport::default()
+        });
+    }
+    (store, LoadReport { inputs: reports })
+}
