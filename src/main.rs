@@ -24,9 +24,11 @@ enum Command {
     #[command(after_help = "Examples:\n  kvtrail demo\n  kvtrail demo --json")]
     Demo(DemoArgs),
     /// Per input: detected format and accepted / rejected / duplicate counts; time range; top values per pivot.
-    #[command(after_help = "Examples:\n  kvtrail stats PT1H.json\n  kvtrail stats insights-logs-auditevent/ --json\n  \
+    #[command(
+        after_help = "Examples:\n  kvtrail stats PT1H.json\n  kvtrail stats insights-logs-auditevent/ --json\n  \
         az monitor log-analytics query -w $WS --analytics-query 'AzureDiagnostics' | kvtrail stats -\n  \
-        kvtrail stats --strict export.csv.gz   # exit 1 if any record was rejected")]
+        kvtrail stats --strict export.csv.gz   # exit 1 if any record was rejected"
+    )]
     Stats(StatsArgs),
     /// Write the normalized events, optionally filtered, as NDJSON, JSON or CSV.
     #[command(after_help = "Filters (repeatable; values of one name OR together, names AND together):\n  \
@@ -96,7 +98,11 @@ fn print_stats(store: &Store, report: &LoadReport, json: bool, top: usize) -> io
     let stats = Stats::compute(store, report, top);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    if json { stats.write_json(&mut out)? } else { stats.write_text(report, &mut out)? }
+    if json {
+        stats.write_json(&mut out)?
+    } else {
+        stats.write_text(report, &mut out)?
+    }
     out.flush()
 }
 

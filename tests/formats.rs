@@ -17,7 +17,9 @@ fn microsoft_doc_example_records_wrapper_long_claims() {
     assert_eq!(e.vault.resource_group.as_deref(), Some("contosogroup"));
     assert_eq!(
         e.vault.resource_id.as_deref(),
-        Some("/subscriptions/361da5d4-a47a-4c79-afdd-xxxxxxxxxxxx/resourcegroups/contosogroup/providers/microsoft.keyvault/vaults/contosokeyvault")
+        Some(
+            "/subscriptions/361da5d4-a47a-4c79-afdd-xxxxxxxxxxxx/resourcegroups/contosogroup/providers/microsoft.keyvault/vaults/contosokeyvault"
+        )
     );
     assert_eq!((e.operation.as_str(), e.object_type, e.plane), ("VaultGet", "vault", "management"));
     assert_eq!((e.status, e.outcome), (Some(200), "success"));
@@ -27,7 +29,9 @@ fn microsoft_doc_example_records_wrapper_long_claims() {
     assert_eq!((e.identity.kind, e.identity.label.as_str()), ("user", "live.com#username@outlook.com"));
     assert_eq!(e.client_app.as_deref(), Some("1950a258-227b-4e31-a9cf-xxxxxxxxxxxx"));
     assert_eq!(e.user_agent.as_deref(), Some("azure-resource-manager/2.0"));
-    assert!(e.request_uri.as_deref().unwrap().starts_with("https://control-prod-wus.vaultcore.azure.net/subscriptions/"));
+    assert!(
+        e.request_uri.as_deref().unwrap().starts_with("https://control-prod-wus.vaultcore.azure.net/subscriptions/")
+    );
     assert_eq!(e.object, None, "properties.id names the vault itself");
     assert_eq!((e.correlation_id, e.duration_ms), (None, Some(78)));
 }
@@ -65,7 +69,10 @@ fn azure_diagnostics_json_row() {
     assert_eq!(e.access_policy_match, Some(true));
     assert_eq!(e.rbac_authorized, None);
     assert_eq!((e.duration_ms, e.tls_version.as_deref()), (Some(16), Some("TLS1_2")));
-    assert_eq!(e.user_agent.as_deref(), Some("azsdk-net-Security.KeyVault.Secrets/4.3.0 (.NET 6.0.35; Microsoft Windows 10.0.14393)"));
+    assert_eq!(
+        e.user_agent.as_deref(),
+        Some("azsdk-net-Security.KeyVault.Secrets/4.3.0 (.NET 6.0.35; Microsoft Windows 10.0.14393)")
+    );
 }
 
 #[test]
@@ -101,7 +108,10 @@ fn query_api_response_rows() {
     assert_eq!(r[1].identity.kind, "managed_identity");
     assert!(r[1].identity.xms_mirid.as_deref().unwrap().ends_with("/userassignedidentities/app-mi"));
     let o = r[1].object.as_ref().unwrap();
-    assert_eq!((o.kind, o.name.as_str(), o.version.as_deref()), ("key", "cmk", Some("0123456789abcdef0123456789abcdef")));
+    assert_eq!(
+        (o.kind, o.name.as_str(), o.version.as_deref()),
+        ("key", "cmk", Some("0123456789abcdef0123456789abcdef"))
+    );
     assert_eq!(r[1].rbac_authorized, Some(true));
     assert!(l.report.rejected() == 0, "{:?}", l.rejections());
 }
@@ -149,7 +159,12 @@ fn portal_csv_export_with_bom_us_dates_and_quotes() {
     assert_eq!(r[0].time, "2023-06-09T10:45:31.9520000Z");
     assert_eq!(r[1].time, "2023-06-09T13:05:00.0000000Z");
     assert_eq!((r[0].operation.as_str(), r[0].status), ("SecretGet", Some(200)));
-    assert_eq!(r[0].user_agent.as_deref(), Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36, \"quoted\""));
+    assert_eq!(
+        r[0].user_agent.as_deref(),
+        Some(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36, \"quoted\""
+        )
+    );
     assert_eq!(r[0].access_policy_match, Some(true));
     assert_eq!(r[0].identity.upn.as_deref(), Some("carol@contoso.com"));
     assert_eq!((r[1].status, r[1].identity.kind), (Some(401), "anonymous"));
@@ -173,7 +188,10 @@ fn activity_log_rest_shape_keeps_vault_events_only() {
     assert_eq!(d.identity.upn.as_deref(), Some("attacker@securathesis.onmicrosoft.com"));
     assert_eq!(d.caller_ip.as_deref(), Some("203.0.113.99"));
     let g = &r[1];
-    assert_eq!((g.operation.as_str(), g.status, g.outcome), ("Microsoft.Authorization/roleAssignments/write", Some(201), "success"));
+    assert_eq!(
+        (g.operation.as_str(), g.status, g.outcome),
+        ("Microsoft.Authorization/roleAssignments/write", Some(201), "success")
+    );
     assert_eq!(g.vault.name.as_deref(), Some("kv-sec"));
     assert_eq!(g.access_changes.len(), 1);
     assert_eq!(g.access_changes[0].principal, "99999999-aaaa-bbbb-cccc-dddddddddddd");
@@ -230,7 +248,10 @@ fn vault_patch_access_policy_change_raw_and_flattened() {
     assert_eq!(r.len(), 2, "{:?}", l.rejections());
     assert_eq!((r[0].access_changes[0].change, r[0].access_changes[0].principal.as_str()), ("added", "abc"));
     assert_eq!(r[0].access_changes[0].permissions, "secrets: Get, List");
-    assert_eq!((r[1].access_changes[0].change, r[1].access_changes[0].permissions.as_str()), ("removed", "secrets: Get, List"));
+    assert_eq!(
+        (r[1].access_changes[0].change, r[1].access_changes[0].permissions.as_str()),
+        ("removed", "secrets: Get, List")
+    );
     assert_eq!(r[1].vault.name.as_deref(), Some("kv1"), "the bare Resource column names the vault");
     // Both rows are the same principal.
     assert_eq!(l.store.facets(Dim::Identity, &kvtrail::store::Selection::All(2)).len(), 1);
@@ -249,7 +270,11 @@ fn the_same_event_in_two_formats_is_kept_once() {
 
 #[test]
 fn several_records_documents_per_file_and_gzip() {
-    let doc = |t: &str| format!(r#"{{"records":[{{"time":"{t}","operationName":"SecretGet","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1","properties":{{"httpStatusCode":200}}}}]}}"#);
+    let doc = |t: &str| {
+        format!(
+            r#"{{"records":[{{"time":"{t}","operationName":"SecretGet","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1","properties":{{"httpStatusCode":200}}}}]}}"#
+        )
+    };
     let text = format!("{}\n{}\n", doc("2026-01-01T00:00:01Z"), doc("2026-01-01T00:00:02Z"));
     let l = load_one("eh.json.gz", &gzip(text.as_bytes()));
     assert_eq!(l.store.len(), 2, "{:?}", l.rejections());
@@ -260,15 +285,24 @@ fn several_records_documents_per_file_and_gzip() {
 fn storage_account_directory_layout() {
     let dir = tempfile::tempdir().unwrap();
     let blob = |vault: &str, h: u32, t: &str| {
-        let p = format!("insights-logs-auditevent/resourceId=/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{vault}/y=2026/m=10/d=01/h={h:02}/m=00/PT1H.json");
-        let line = format!(r#"{{"time":"{t}","resourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{vault}","operationName":"SecretGet","category":"AuditEvent","properties":{{"httpStatusCode":200}}}}"#);
+        let p = format!(
+            "insights-logs-auditevent/resourceId=/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{vault}/y=2026/m=10/d=01/h={h:02}/m=00/PT1H.json"
+        );
+        let line = format!(
+            r#"{{"time":"{t}","resourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{vault}","operationName":"SecretGet","category":"AuditEvent","properties":{{"httpStatusCode":200}}}}"#
+        );
         common::write(dir.path(), &p, format!("{line}\n").as_bytes());
     };
     blob("KV-A", 10, "2026-10-01T10:59:59.9990000Z");
     blob("KV-A", 11, "2026-10-01T10:59:59.9995000Z"); // written into the next hour's blob
     blob("KV-B", 10, "2026-10-01T10:30:00.0000000Z");
-    common::write(dir.path(), "insights-activity-logs/resourceId=/SUBSCRIPTIONS/S1/y=2026/m=10/d=01/h=10/m=00/PT1H.json", &fixture("activity-storage.jsonl"));
-    let (store, report) = kvtrail::store::load::load_paths(&[dir.path().display().to_string()], &kvtrail::store::Progress::default());
+    common::write(
+        dir.path(),
+        "insights-activity-logs/resourceId=/SUBSCRIPTIONS/S1/y=2026/m=10/d=01/h=10/m=00/PT1H.json",
+        &fixture("activity-storage.jsonl"),
+    );
+    let (store, report) =
+        kvtrail::store::load::load_paths(&[dir.path().display().to_string()], &kvtrail::store::Progress::default());
     assert_eq!(report.inputs.len(), 4);
     assert_eq!(store.len(), 4);
     assert_eq!(store.record(0, None).vault.name.as_deref(), Some("kv-b"));

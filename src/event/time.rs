@@ -30,8 +30,10 @@ impl Ticks {
     /// Parses any timestamp text a Key Vault export may carry: ISO-8601, or the Log Analytics portal's
     /// US-style CSV form `6/9/2023, 10:45:31.952 AM`.
     pub fn parse_any(s: &str) -> Option<Ticks> {
-        let s = s.trim();
-        Ticks::parse_iso(s).or_else(|| parse_us_portal(s))
+        parse_iso_fast(s.as_bytes()).or_else(|| {
+            let s = s.trim();
+            Ticks::parse_iso(s).or_else(|| parse_us_portal(s))
+        })
     }
 
     /// `2024-04-08T15:15:50.6257670Z`: always seven fractional digits, so the text sorts like the value.

@@ -54,7 +54,10 @@ pub enum Unit {
         rows: Vec<RecordRef>,
     },
     /// A CSV export, header first, from `start`.
-    Csv { start: usize, columns: Arc<Columns> },
+    Csv {
+        start: usize,
+        columns: Arc<Columns>,
+    },
 }
 
 /// How to read one input.

@@ -123,7 +123,11 @@ pub fn format_label(bytes: &[u8], plan: &Plan) -> String {
     let mut keys: Vec<String> = Vec::new();
     let mut values = serde_json::Map::new();
     if let Some(columns) = &plan.columns {
-        keys = columns.names.iter().map(|n| n.trim().trim_start_matches('\u{feff}').trim_end_matches(" [UTC]").to_string()).collect();
+        keys = columns
+            .names
+            .iter()
+            .map(|n| n.trim().trim_start_matches('\u{feff}').trim_end_matches(" [UTC]").to_string())
+            .collect();
     } else if let Some(s) = plan.sample {
         let rec = &bytes[s.offset as usize..(s.offset as usize + s.len as usize).min(bytes.len())];
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice(rec) {

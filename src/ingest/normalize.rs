@@ -47,7 +47,13 @@ impl<'a> Reader<'_, 'a> {
     }
 
     fn number(&mut self, f: Field) -> Coerced<f64> {
-        let parse = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+        let parse = |s: &str| {
+            // Durations and status codes are short integers: skip the float parser for them.
+            if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+                return Some(s.bytes().fold(0u64, |v, b| v * 10 + (b - b'0') as u64) as f64);
+            }
+            s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+        };
         match self.slots.take(f) {
             None | Some(Json::Null) => Ok(None),
             Some(Json::Str(s)) if self.is_null_text(s.trim()) => Ok(None),

@@ -22,9 +22,15 @@ pub fn parse<'a>(bytes: &'a [u8], start: usize, columns: &Columns, sink: &mut im
     }
     let mut record = csv::ByteRecord::new();
     loop {
-        let offset = start as u64 + reader.position().byte();
+        let before = start as u64 + reader.position().byte();
         let outcome = reader.read_byte_record(&mut record);
         let end = start as u64 + reader.position().byte();
+        // The record knows where it starts; the reader's position before it may still sit on the header.
+        let mut offset = record.position().map_or(before, |p| start as u64 + p.byte());
+        // With CRLF line ends the reported start can sit on the previous line's `\n`.
+        while matches!(bytes.get(offset as usize), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
         let at = RecordRef { offset, len: end.saturating_sub(offset).min(u32::MAX as u64) as u32 };
         match outcome {
             Ok(false) => break,
@@ -38,7 +44,7 @@ pub fn parse<'a>(bytes: &'a [u8], start: usize, columns: &Columns, sink: &mut im
             }
             Err(e) => {
                 sink.reject(at, format!("unreadable CSV row: {e}"));
-                if end <= offset {
+                if end <= before {
                     break;
                 }
             }

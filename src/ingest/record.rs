@@ -152,12 +152,7 @@ pub fn object_slots(bytes: &[u8]) -> Result<Slots<'_>> {
     let mut slots = Slots::new();
     let mut sc = Scanner::new(bytes);
     if sc.peek() != Some(b'{') {
-        let found = sc.value().map(|v| v.type_name()).unwrap_or("invalid JSON");
-        return Err(ScanError::Unexpected {
-            at: sc.pos(),
-            expected: "a JSON object (one record)",
-            found: found.to_string(),
-        });
+        return Err(ScanError::NotAnObject(sc.value()?.type_name()));
     }
     sc.object(|sc, k| member(sc, fields::top(k.bytes()), &mut slots))?;
     if !sc.at_end() {

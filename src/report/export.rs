@@ -77,7 +77,11 @@ fn csv_row(r: &EventRecord) -> Vec<String> {
         b(r.rbac_authorized),
         b(r.access_policy_match),
         o(&r.network_authorization),
-        r.access_changes.iter().map(|c| format!("{} {} ({})", c.change, c.principal, c.permissions)).collect::<Vec<_>>().join("; "),
+        r.access_changes
+            .iter()
+            .map(|c| format!("{} {} ({})", c.change, c.principal, c.permissions))
+            .collect::<Vec<_>>()
+            .join("; "),
         r.source.clone(),
         r.line.map(|l| l.to_string()).unwrap_or_default(),
     ]

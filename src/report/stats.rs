@@ -46,7 +46,12 @@ impl Stats {
     pub fn compute(store: &Store, report: &LoadReport, top_n: usize) -> Stats {
         let all = Selection::All(store.len());
         let top = |dim: Dim| -> Vec<(String, u64)> {
-            store.facets(dim, &all).into_iter().take(top_n).map(|f| (store.label(dim, f.id).into_owned(), f.total as u64)).collect()
+            store
+                .facets(dim, &all)
+                .into_iter()
+                .take(top_n)
+                .map(|f| (store.label(dim, f.id).into_owned(), f.total as u64))
+                .collect()
         };
         Stats {
             inputs: report
@@ -82,7 +87,11 @@ impl Stats {
 
     pub fn write_text(&self, report: &LoadReport, out: &mut dyn Write) -> io::Result<()> {
         let width = self.inputs.iter().map(|i| sanitize(&i.source).chars().count()).max().unwrap_or(6).clamp(6, 60);
-        writeln!(out, "{:<width$}  {:<28} {:>10} {:>9} {:>10} {:>8}", "input", "format", "accepted", "rejected", "duplicates", "skipped")?;
+        writeln!(
+            out,
+            "{:<width$}  {:<28} {:>10} {:>9} {:>10} {:>8}",
+            "input", "format", "accepted", "rejected", "duplicates", "skipped"
+        )?;
         for i in &self.inputs {
             writeln!(
                 out,

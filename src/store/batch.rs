@@ -31,9 +31,24 @@ pub fn unpack_bool(bits: u8) -> Option<bool> {
 pub type VaultKey<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
 pub type StatusKey<'a> = (Option<u16>, Option<Cow<'a, str>>);
 
+/// What one batch saw of one source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceCounts {
+    pub events: u64,
+    pub rejected: u64,
+    pub skipped: u64,
+}
+
+/// A rejected or skipped record: source, byte offset, reason.
+pub type Detail = (u32, u64, String);
+
 #[derive(Default)]
 pub struct Batch<'a> {
-    pub source: usize,
+    /// The source being parsed now; rows record theirs in `source`.
+    current: u32,
+    /// Counts per source, in the order sources were parsed.
+    pub counts: Vec<(u32, SourceCounts)>,
+    pub source: Vec<u32>,
     pub time: Vec<i64>,
     pub vault: Vec<u32>,
     pub operation: Vec<u32>,
@@ -69,15 +84,53 @@ pub struct Batch<'a> {
     pub tls_versions: Interner<Cow<'a, str>>,
     pub addr_auth_types: Interner<Cow<'a, str>>,
 
-    pub rejected: u64,
-    pub rejections: Vec<(u64, String)>,
-    pub skipped: u64,
-    pub skips: Vec<(u64, String)>,
+    pub rejections: Vec<Detail>,
+    pub skips: Vec<Detail>,
 }
 
 impl<'a> Batch<'a> {
-    pub fn new(source: usize) -> Batch<'a> {
-        Batch { source, ..Batch::default() }
+    pub fn new() -> Batch<'a> {
+        Batch::default()
+    }
+
+    /// Starts parsing a unit of `source`, expected to hold about `events` events.
+    pub fn begin(&mut self, source: usize, events: usize) {
+        self.current = source as u32;
+        if self.counts.last().is_none_or(|(s, _)| *s != self.current) {
+            self.counts.push((self.current, SourceCounts::default()));
+        }
+        let n = events;
+        self.source.reserve(n);
+        self.time.reserve(n);
+        for col in [
+            &mut self.vault,
+            &mut self.operation,
+            &mut self.status,
+            &mut self.caller_ip,
+            &mut self.token_ip,
+            &mut self.identity,
+            &mut self.client_app,
+            &mut self.user_agent,
+            &mut self.request_uri,
+            &mut self.object_uri,
+            &mut self.description,
+            &mut self.tls,
+            &mut self.addr_auth,
+            &mut self.duration,
+        ] {
+            col.reserve(n);
+        }
+        self.correlation.reserve(n);
+        self.access.reserve(n);
+        self.record.reserve(n);
+    }
+
+    fn counts(&mut self) -> &mut SourceCounts {
+        if self.counts.is_empty() {
+            self.counts.push((self.current, SourceCounts::default()));
+        }
+        let last = self.counts.len() - 1;
+        &mut self.counts[last].1
     }
 
     pub fn len(&self) -> usize {
@@ -92,8 +145,11 @@ impl<'a> Batch<'a> {
 impl<'a> Sink<'a> for Batch<'a> {
     fn event(&mut self, e: Event<'a>) {
         let index = self.time.len() as u32;
+        self.counts().events += 1;
+        self.source.push(self.current);
         self.time.push(e.time.0);
-        let vault_key = (e.resource_id.is_some() || e.resource_name.is_some()).then_some((e.resource_id, e.resource_name));
+        let vault_key =
+            (e.resource_id.is_some() || e.resource_name.is_some()).then_some((e.resource_id, e.resource_name));
         self.vault.push(self.vaults.intern_opt(vault_key));
         self.operation.push(self.operations.intern(e.operation));
         let status_key = (e.http_status.is_some() || e.status_word.is_some()).then_some((e.http_status, e.status_word));
@@ -108,9 +164,9 @@ impl<'a> Sink<'a> for Batch<'a> {
         self.description.push(self.descriptions.intern_opt(e.result_description));
         self.tls.push(self.tls_versions.intern_opt(e.tls_version));
         self.addr_auth.push(self.addr_auth_types.intern_opt(e.addr_auth_type));
-        let correlation = match e.correlation_id.as_deref().map(str::trim) {
+        let correlation = match e.correlation_id.as_deref() {
             None | Some("") => guid::NONE,
-            Some(text) => guid::parse(text).unwrap_or_else(|| {
+            Some(text) => guid::parse(text).or_else(|| guid::parse(text.trim())).unwrap_or_else(|| {
                 self.odd_correlations.push((index, text.into()));
                 guid::NONE
             }),
@@ -123,16 +179,16 @@ impl<'a> Sink<'a> for Batch<'a> {
     }
 
     fn reject(&mut self, at: RecordRef, reason: String) {
-        self.rejected += 1;
+        self.counts().rejected += 1;
         if self.rejections.len() < DETAIL_CAP {
-            self.rejections.push((at.offset, reason));
+            self.rejections.push((self.current, at.offset, reason));
         }
     }
 
     fn skip(&mut self, at: RecordRef, reason: String) {
-        self.skipped += 1;
+        self.counts().skipped += 1;
         if self.skips.len() < DETAIL_CAP {
-            self.skips.push((at.offset, reason));
+            self.skips.push((self.current, at.offset, reason));
         }
     }
 }

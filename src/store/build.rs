@@ -3,6 +3,8 @@
 //! blobs — are dropped, keeping the first sighting in input order.
 
 use std::collections::HashMap;
+
+use hashbrown::HashMap as FastMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use rayon::prelude::*;
@@ -26,8 +28,133 @@ struct UriFacts {
     version: u32,
 }
 
+/// Derivations already made, by raw text: batches repeat the same values (every hour's blob names the same
+/// vaults and callers), and deriving each distinct text once per load instead of once per batch is what keeps
+/// the merge cheap.
+#[derive(Default)]
+struct Memo {
+    vaults: FastMap<String, u32>,
+    operations: FastMap<Box<str>, u32>,
+    statuses: FastMap<String, u32>,
+    ips: FastMap<Box<str>, u32>,
+    identities: FastMap<String, u32>,
+    apps: FastMap<Box<str>, u32>,
+    user_agents: FastMap<Box<str>, u32>,
+    descriptions: FastMap<Box<str>, u32>,
+    tls: FastMap<Box<str>, u32>,
+    addr_auth: FastMap<Box<str>, u32>,
+    uris: FastMap<Box<str>, UriFacts>,
+}
+
+/// The memoized value for `key`, derived with `derive` the first time.
+fn memo<K, V: Copy>(map: &mut FastMap<K, V>, key: &str, derive: impl FnOnce() -> V) -> V
+where
+    K: std::borrow::Borrow<str> + Eq + Hash + for<'k> From<&'k str>,
+{
+    if let Some(v) = map.get(key) {
+        return *v;
+    }
+    let v = derive();
+    map.insert(K::from(key), v);
+    v
+}
+
+/// Joins optional parts into one memo key.
+fn joined(parts: &[Option<&str>]) -> String {
+    parts.iter().map(|p| p.unwrap_or("\u{0}")).collect::<Vec<_>>().join("\u{1f}")
+}
+
+/// One batch's local → global id tables.
+struct Remap {
+    vaults: Vec<u32>,
+    operations: Vec<u32>,
+    statuses: Vec<u32>,
+    ips: Vec<u32>,
+    identities: Vec<u32>,
+    apps: Vec<u32>,
+    user_agents: Vec<u32>,
+    descriptions: Vec<u32>,
+    tls: Vec<u32>,
+    addr_auth: Vec<u32>,
+    uris: Vec<UriFacts>,
+}
+
+impl Remap {
+    fn uri(&self, local: u32) -> UriFacts {
+        if local == 0 { UriFacts::default() } else { self.uris[local as usize - 1] }
+    }
+
+    /// The batch's rows in global ids.
+    fn apply(&self, b: &Batch<'_>) -> Columns {
+        let n = b.len();
+        let map = |table: &[u32], col: &[u32]| -> Vec<u32> { col.iter().map(|&l| remap(table, l)).collect() };
+        let object_uris: Vec<UriFacts> = b.object_uri.iter().map(|&l| self.uri(l)).collect();
+        let request_uris: Vec<UriFacts> = b.request_uri.iter().map(|&l| self.uri(l)).collect();
+        let mut vault = map(&self.vaults, &b.vault);
+        let mut object = Vec::with_capacity(n);
+        let mut version = Vec::with_capacity(n);
+        for i in 0..n {
+            let (o, r) = (object_uris[i], request_uris[i]);
+            if vault[i] == 0 {
+                vault[i] = if o.vault != 0 { o.vault } else { r.vault };
+            }
+            let (obj, ver) = if o.object != 0 { (o.object, o.version) } else { (r.object, r.version) };
+            object.push(obj);
+            version.push(ver);
+        }
+        let mut dims: [Vec<u32>; Dim::COUNT] = Default::default();
+        dims[Dim::CallerIp as usize] = map(&self.ips, &b.caller_ip);
+        dims[Dim::Identity as usize] = map(&self.identities, &b.identity);
+        dims[Dim::Vault as usize] = vault;
+        dims[Dim::Operation as usize] = map(&self.operations, &b.operation);
+        dims[Dim::Object as usize] = object;
+        dims[Dim::UserAgent as usize] = map(&self.user_agents, &b.user_agent);
+        dims[Dim::Status as usize] = map(&self.statuses, &b.status);
+        Columns {
+            time: b.time.clone(),
+            dims,
+            token_ip: map(&self.ips, &b.token_ip),
+            client_app: map(&self.apps, &b.client_app),
+            request_uri: request_uris.iter().map(|u| u.uri).collect(),
+            version,
+            description: map(&self.descriptions, &b.description),
+            tls: map(&self.tls, &b.tls),
+            addr_auth: map(&self.addr_auth, &b.addr_auth),
+            correlation: b.correlation.clone(),
+            duration: b.duration.clone(),
+            access: b.access.clone(),
+            source: b.source.clone(),
+            offset: b.record.iter().map(|r| r.offset).collect(),
+            len: b.record.iter().map(|r| r.len).collect(),
+        }
+    }
+}
+
+impl Columns {
+    fn append(&mut self, mut part: Columns) {
+        self.time.append(&mut part.time);
+        for (mine, theirs) in self.dims.iter_mut().zip(part.dims.iter_mut()) {
+            mine.append(theirs);
+        }
+        self.token_ip.append(&mut part.token_ip);
+        self.client_app.append(&mut part.client_app);
+        self.request_uri.append(&mut part.request_uri);
+        self.version.append(&mut part.version);
+        self.description.append(&mut part.description);
+        self.tls.append(&mut part.tls);
+        self.addr_auth.append(&mut part.addr_auth);
+        self.correlation.append(&mut part.correlation);
+        self.duration.append(&mut part.duration);
+        self.access.append(&mut part.access);
+        self.source.append(&mut part.source);
+        self.offset.append(&mut part.offset);
+        self.len.append(&mut part.len);
+    }
+}
+
 pub struct Builder {
     dicts: Dicts,
+    memo: Memo,
     cols: Columns,
     access_changes: Vec<(u32, AccessChange)>,
     odd_correlations: HashMap<u32, Box<str>>,
@@ -46,7 +173,13 @@ fn vault_id(dicts: &mut Dicts, v: Vault) -> u32 {
 
 impl Builder {
     pub fn new() -> Builder {
-        Builder { dicts: Dicts::default(), cols: Columns::default(), access_changes: Vec::new(), odd_correlations: HashMap::new() }
+        Builder {
+            dicts: Dicts::default(),
+            memo: Memo::default(),
+            cols: Columns::default(),
+            access_changes: Vec::new(),
+            odd_correlations: HashMap::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -57,29 +190,86 @@ impl Builder {
         self.cols.time.is_empty()
     }
 
+    /// Makes room for `n` more events.
+    pub fn reserve(&mut self, n: usize) {
+        let c = &mut self.cols;
+        c.time.reserve(n);
+        for d in &mut c.dims {
+            d.reserve(n);
+        }
+        for col in [
+            &mut c.token_ip,
+            &mut c.client_app,
+            &mut c.request_uri,
+            &mut c.version,
+            &mut c.description,
+            &mut c.tls,
+            &mut c.addr_auth,
+            &mut c.duration,
+            &mut c.source,
+            &mut c.len,
+        ] {
+            col.reserve(n);
+        }
+        c.correlation.reserve(n);
+        c.access.reserve(n);
+        c.offset.reserve(n);
+    }
+
     /// Appends a batch (rows stay in arrival order until [`Builder::finish`]).
     pub fn add(&mut self, b: Batch<'_>) {
+        self.add_all(vec![b]);
+    }
+
+    /// Appends batches in order. Dictionaries are merged one batch after another (cheap: once per distinct
+    /// value); the per-row remapping, which is most of the work, runs in parallel.
+    pub fn add_all(&mut self, batches: Vec<Batch<'_>>) {
+        let remaps: Vec<Remap> = batches.iter().map(|b| self.remap(b)).collect();
+        let parts: Vec<Columns> = batches.par_iter().zip(remaps.par_iter()).map(|(b, r)| r.apply(b)).collect();
+        for (b, part) in batches.into_iter().zip(parts) {
+            let base = self.cols.time.len() as u32;
+            self.cols.append(part);
+            self.access_changes.extend(b.access_changes.into_iter().map(|(i, ch)| (base + i, ch)));
+            self.odd_correlations.extend(b.odd_correlations.into_iter().map(|(i, s)| (base + i, s)));
+        }
+    }
+
+    /// Local id → global id tables for one batch, deriving what the store has not seen yet.
+    fn remap(&mut self, b: &Batch<'_>) -> Remap {
         let d = &mut self.dicts;
+        let m = &mut self.memo;
         let vaults: Vec<u32> = b
             .vaults
             .keys()
             .iter()
             .map(|(rid, name)| {
-                let from_id = rid.as_deref().and_then(Vault::from_resource_id);
-                let v = from_id.or_else(|| name.as_deref().map(|n| Vault::named(n.trim())));
-                v.map_or(0, |v| vault_id(d, v))
+                memo(&mut m.vaults, &joined(&[rid.as_deref(), name.as_deref()]), || {
+                    let from_id = rid.as_deref().and_then(Vault::from_resource_id);
+                    let v = from_id.or_else(|| name.as_deref().map(|n| Vault::named(n.trim())));
+                    v.map_or(0, |v| vault_id(d, v))
+                })
             })
             .collect();
-        let operations: Vec<u32> =
-            b.operations.keys().iter().map(|op| d.operations.intern(&Operation::key(op), || Operation::classify(op))).collect();
+        let operations: Vec<u32> = b
+            .operations
+            .keys()
+            .iter()
+            .map(|op| {
+                memo(&mut m.operations, op, || d.operations.intern(&Operation::key(op), || Operation::classify(op)))
+            })
+            .collect();
         let statuses: Vec<u32> = b
             .statuses
             .keys()
             .iter()
             .map(|(code, word)| {
-                let label = code.map_or_else(|| word.as_deref().unwrap_or("").trim().to_string(), |c| c.to_string());
-                let outcome = code.map_or_else(|| Outcome::of_status_word(&label), Outcome::of_http);
-                d.statuses.intern(&label, || StatusValue { label: label.clone().into(), code: *code, outcome })
+                let key = joined(&[code.map(|c| c.to_string()).as_deref(), word.as_deref()]);
+                memo(&mut m.statuses, &key, || {
+                    let label =
+                        code.map_or_else(|| word.as_deref().unwrap_or("").trim().to_string(), |c| c.to_string());
+                    let outcome = code.map_or_else(|| Outcome::of_status_word(&label), Outcome::of_http);
+                    d.statuses.intern(&label, || StatusValue { label: label.clone().into(), code: *code, outcome })
+                })
             })
             .collect();
         let ips: Vec<u32> = b
@@ -87,89 +277,73 @@ impl Builder {
             .keys()
             .iter()
             .map(|text| {
-                let addr = ip::parse(text);
-                let key = addr.map_or_else(|| text.trim().to_string(), |a| a.to_string());
-                d.ips.intern(&key, || IpValue { text: key.clone().into(), addr })
+                memo(&mut m.ips, text, || {
+                    let addr = ip::parse(text);
+                    let key = addr.map_or_else(|| text.trim().to_string(), |a| a.to_string());
+                    d.ips.intern(&key, || IpValue { text: key.clone().into(), addr })
+                })
             })
             .collect();
         let identities: Vec<u32> = b
             .identities
             .keys()
             .iter()
-            .map(|claims| {
-                let key = claims.principal_key();
-                if key.is_empty() {
-                    return 0;
-                }
-                let identity = claims.to_identity();
-                d.identities.upsert(&key, || identity.clone(), |old| old.absorb(&identity))
+            .map(|c| {
+                let key = joined(&[
+                    c.oid.as_deref(),
+                    c.upn.as_deref(),
+                    c.unique_name.as_deref(),
+                    c.appid.as_deref(),
+                    c.idtyp.as_deref(),
+                    c.xms_mirid.as_deref(),
+                ]);
+                memo(&mut m.identities, &key, || {
+                    let principal = c.principal_key();
+                    if principal.is_empty() {
+                        return 0;
+                    }
+                    let identity = c.to_identity();
+                    d.identities.upsert(&principal, || identity.clone(), |old| old.absorb(&identity))
+                })
             })
             .collect();
-        let text = |dict: &mut super::TextDict, keys: &[std::borrow::Cow<'_, str>]| -> Vec<u32> {
-            keys.iter().map(|k| dict.intern_text(k.trim())).collect()
-        };
-        let apps: Vec<u32> = b.apps.keys().iter().map(|a| d.apps.intern_text(&a.trim().to_ascii_lowercase())).collect();
-        let user_agents = text(&mut d.user_agents, b.user_agents.keys());
-        let descriptions = text(&mut d.descriptions, b.descriptions.keys());
-        let tls = text(&mut d.tls_versions, b.tls_versions.keys());
-        let addr_auth = text(&mut d.addr_auth_types, b.addr_auth_types.keys());
+        fn texts(
+            memo_map: &mut FastMap<Box<str>, u32>,
+            dict: &mut super::TextDict,
+            keys: &[std::borrow::Cow<'_, str>],
+            fold: fn(&str) -> String,
+        ) -> Vec<u32> {
+            keys.iter().map(|k| memo(memo_map, k, || dict.intern_text(&fold(k)))).collect()
+        }
+        let apps = texts(&mut m.apps, &mut d.apps, b.apps.keys(), |a| a.trim().to_ascii_lowercase());
+        let user_agents = texts(&mut m.user_agents, &mut d.user_agents, b.user_agents.keys(), |t| t.trim().to_string());
+        let descriptions =
+            texts(&mut m.descriptions, &mut d.descriptions, b.descriptions.keys(), |t| t.trim().to_string());
+        let tls = texts(&mut m.tls, &mut d.tls_versions, b.tls_versions.keys(), |t| t.trim().to_string());
+        let addr_auth =
+            texts(&mut m.addr_auth, &mut d.addr_auth_types, b.addr_auth_types.keys(), |t| t.trim().to_string());
         let uris: Vec<UriFacts> = b
             .uris
             .keys()
             .iter()
             .map(|u| {
-                let u = u.trim();
-                let mut f = UriFacts { uri: d.uris.intern_text(u), ..UriFacts::default() };
-                if let Some(v) = Vault::from_uri(u).or_else(|| Vault::from_resource_id(u)) {
-                    f.vault = vault_id(d, v);
-                }
-                if let Some(o) = ObjectRef::parse(u) {
-                    f.version = o.version.as_deref().map_or(0, |v| d.versions.intern_text(v));
-                    let key = o.key();
-                    f.object = d.objects.intern(&key, || ObjectRef { version: None, ..o });
-                }
-                f
+                memo(&mut m.uris, u, || {
+                    let u = u.trim();
+                    let mut f = UriFacts { uri: d.uris.intern_text(u), ..UriFacts::default() };
+                    if let Some(v) = Vault::from_uri(u).or_else(|| Vault::from_resource_id(u)) {
+                        f.vault = vault_id(d, v);
+                    }
+                    if let Some(o) = ObjectRef::parse(u) {
+                        f.version = o.version.as_deref().map_or(0, |v| d.versions.intern_text(v));
+                        let key = o.key();
+                        f.object = d.objects.intern(&key, || ObjectRef { version: None, ..o });
+                    }
+                    f
+                })
             })
             .collect();
 
-        let base = self.cols.time.len() as u32;
-        let c = &mut self.cols;
-        c.time.extend_from_slice(&b.time);
-        for i in 0..b.len() {
-            let object_uri = if b.object_uri[i] == 0 { UriFacts::default() } else { uris[b.object_uri[i] as usize - 1] };
-            let request_uri = if b.request_uri[i] == 0 { UriFacts::default() } else { uris[b.request_uri[i] as usize - 1] };
-            let mut vault = remap(&vaults, b.vault[i]);
-            if vault == 0 {
-                vault = if object_uri.vault != 0 { object_uri.vault } else { request_uri.vault };
-            }
-            let (object, version) = if object_uri.object != 0 {
-                (object_uri.object, object_uri.version)
-            } else {
-                (request_uri.object, request_uri.version)
-            };
-            c.dims[Dim::CallerIp as usize].push(remap(&ips, b.caller_ip[i]));
-            c.dims[Dim::Identity as usize].push(remap(&identities, b.identity[i]));
-            c.dims[Dim::Vault as usize].push(vault);
-            c.dims[Dim::Operation as usize].push(remap(&operations, b.operation[i]));
-            c.dims[Dim::Object as usize].push(object);
-            c.dims[Dim::UserAgent as usize].push(remap(&user_agents, b.user_agent[i]));
-            c.dims[Dim::Status as usize].push(remap(&statuses, b.status[i]));
-            c.token_ip.push(remap(&ips, b.token_ip[i]));
-            c.client_app.push(remap(&apps, b.client_app[i]));
-            c.request_uri.push(request_uri.uri);
-            c.version.push(version);
-            c.description.push(remap(&descriptions, b.description[i]));
-            c.tls.push(remap(&tls, b.tls[i]));
-            c.addr_auth.push(remap(&addr_auth, b.addr_auth[i]));
-            c.source.push(b.source as u32);
-            c.offset.push(b.record[i].offset);
-            c.len.push(b.record[i].len);
-        }
-        c.correlation.extend_from_slice(&b.correlation);
-        c.duration.extend_from_slice(&b.duration);
-        c.access.extend_from_slice(&b.access);
-        self.access_changes.extend(b.access_changes.into_iter().map(|(i, ch)| (base + i, ch)));
-        self.odd_correlations.extend(b.odd_correlations.into_iter().map(|(i, s)| (base + i, s)));
+        Remap { vaults, operations, statuses, ips, identities, apps, user_agents, descriptions, tls, addr_auth, uris }
     }
 
     /// A hash of what makes two records the same event, over canonical (global) ids so that the same event

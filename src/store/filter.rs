@@ -12,7 +12,10 @@ pub enum Clause {
     /// Drop events whose `Dim` value is this id.
     Not(Dim, u32),
     /// Keep events in `[from, to)`.
-    Within { from: Option<Ticks>, to: Option<Ticks> },
+    Within {
+        from: Option<Ticks>,
+        to: Option<Ticks>,
+    },
     Outcome(Outcome),
     /// Case-insensitive substring of the identity, object, URI, user agent, caller IP or operation.
     Text(String),
@@ -92,7 +95,10 @@ impl Store {
                     hit(&self.label(dim, id))
                         || (dim == Dim::Identity && {
                             let i = self.dicts.identities.get(id);
-                            [&i.oid, &i.upn, &i.unique_name, &i.appid, &i.xms_mirid].into_iter().flatten().any(|v| hit(v))
+                            [&i.oid, &i.upn, &i.unique_name, &i.appid, &i.xms_mirid]
+                                .into_iter()
+                                .flatten()
+                                .any(|v| hit(v))
                         })
                 })
                 .collect();

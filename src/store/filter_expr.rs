@@ -9,7 +9,9 @@ use crate::event::{Outcome, Ticks};
 pub enum FilterError {
     #[error("filter {0:?} is not of the form name=value or name!=value")]
     Shape(String),
-    #[error("unknown filter name {0:?}; use caller_ip (ip), identity, vault, operation (op), object, user_agent (ua), status, outcome, since, until or text")]
+    #[error(
+        "unknown filter name {0:?}; use caller_ip (ip), identity, vault, operation (op), object, user_agent (ua), status, outcome, since, until or text"
+    )]
     Name(String),
     #[error("{name}={value:?}: {why}")]
     Value { name: String, value: String, why: &'static str },
@@ -24,7 +26,10 @@ impl Store {
                 self.label(dim, id).eq_ignore_ascii_case(t)
                     || (dim == Dim::Identity && id != 0 && {
                         let i = self.dicts.identities.get(id);
-                        [&i.oid, &i.upn, &i.unique_name, &i.appid, &i.xms_mirid].into_iter().flatten().any(|v| v.eq_ignore_ascii_case(t))
+                        [&i.oid, &i.upn, &i.unique_name, &i.appid, &i.xms_mirid]
+                            .into_iter()
+                            .flatten()
+                            .any(|v| v.eq_ignore_ascii_case(t))
                     })
                     || (dim == Dim::Object && id != 0 && self.dicts.objects.get(id).uri().eq_ignore_ascii_case(t))
             })
@@ -45,7 +50,9 @@ impl Store {
             };
             let name = name.trim().to_ascii_lowercase();
             let bad = |why| FilterError::Value { name: name.clone(), value: value.to_string(), why };
-            let time = |v: &str| Ticks::parse_any(v).ok_or_else(|| bad("not a timestamp (use ISO 8601, e.g. 2026-10-01T12:00:00Z)"));
+            let time = |v: &str| {
+                Ticks::parse_any(v).ok_or_else(|| bad("not a timestamp (use ISO 8601, e.g. 2026-10-01T12:00:00Z)"))
+            };
             match name.as_str() {
                 "since" | "from" => filter.push(Clause::Within { from: Some(time(value)?), to: None }),
                 "until" | "to" => filter.push(Clause::Within { from: None, to: Some(time(value)?) }),

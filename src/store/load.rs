@@ -97,16 +97,21 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
         .filter_map(|(i, p)| Some((i, p.as_ref().ok()?)))
         .flat_map(|(i, p)| p.units.iter().map(move |u| (i, u)))
         .collect();
-    let batches: Vec<Batch<'_>> = work
+    // One batch per worker split rather than per unit: fewer, larger batches make the merge cheap. `fold`
+    // over an indexed iterator keeps each batch's units contiguous and the batches in input order.
+    let mut batches: Vec<Batch<'_>> = work
         .par_iter()
-        .map(|&(i, unit)| {
-            let mut batch = Batch::new(i);
+        .fold(Batch::new, |mut batch, &(i, unit)| {
             if let Ok(bytes) = &maps[i] {
+                let unit_len = unit_bytes(unit, bytes.len());
+                // Real records are 1–2 KB; sizing for 1 KB over-reserves a little address space, never memory.
+                batch.begin(i, unit_len as usize / 1024);
+                let (events, rejected) = (batch.len(), batch.rejections.len());
                 ingest::parse_unit(bytes, unit, &mut batch);
-                progress.bytes_done.fetch_add(unit_bytes(unit, bytes.len()), Ordering::Relaxed);
+                progress.bytes_done.fetch_add(unit_len, Ordering::Relaxed);
+                progress.events.fetch_add((batch.len() - events) as u64, Ordering::Relaxed);
+                progress.rejected.fetch_add((batch.rejections.len() - rejected) as u64, Ordering::Relaxed);
             }
-            progress.events.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            progress.rejected.fetch_add(batch.rejected, Ordering::Relaxed);
             batch
         })
         .collect();
@@ -116,19 +121,25 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
     let mut rejection_offsets: Vec<Vec<(u64, String)>> = vec![Vec::new(); sources.len()];
     let mut skip_offsets: Vec<Vec<(u64, String)>> = vec![Vec::new(); sources.len()];
     let mut builder = Builder::new();
-    for mut batch in batches {
-        let r = &mut reports[batch.source];
-        r.accepted += batch.len() as u64;
-        r.rejected += batch.rejected;
-        r.skipped += batch.skipped;
-        let cap = |v: &mut Vec<(u64, String)>, more: Vec<(u64, String)>| {
-            let room = super::DETAIL_CAP.saturating_sub(v.len());
-            v.extend(more.into_iter().take(room));
-        };
-        cap(&mut rejection_offsets[batch.source], std::mem::take(&mut batch.rejections));
-        cap(&mut skip_offsets[batch.source], std::mem::take(&mut batch.skips));
-        builder.add(batch);
+    builder.reserve(batches.iter().map(Batch::len).sum());
+    for batch in &mut batches {
+        for (src, c) in &batch.counts {
+            let r = &mut reports[*src as usize];
+            r.accepted += c.events;
+            r.rejected += c.rejected;
+            r.skipped += c.skipped;
+        }
+        for (details, into) in [(&mut batch.rejections, &mut rejection_offsets), (&mut batch.skips, &mut skip_offsets)]
+        {
+            for (src, offset, reason) in details.drain(..) {
+                let list = &mut into[src as usize];
+                if list.len() < super::DETAIL_CAP {
+                    list.push((offset, reason));
+                }
+            }
+        }
     }
+    builder.add_all(batches);
 
     let mut infos = Vec::with_capacity(sources.len());
     for (i, (src, plan)) in sources.into_iter().zip(plans).enumerate() {
@@ -163,7 +174,10 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
             list.sort_by_key(|(o, _)| *o);
             let offsets: Vec<u64> = list.iter().map(|(o, _)| *o).collect();
             let lines = ingest::lines_of(bytes, &offsets);
-            list.drain(..).zip(lines).map(|((_, reason), line)| super::Rejection { source: src.name.clone(), line, reason }).collect()
+            list.drain(..)
+                .zip(lines)
+                .map(|((_, reason), line)| super::Rejection { source: src.name.clone(), line, reason })
+                .collect()
         };
         r.rejections = with_lines(&mut rejection_offsets[i]);
         r.skips = with_lines(&mut skip_offsets[i]);

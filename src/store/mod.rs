@@ -43,7 +43,8 @@ pub enum Dim {
 }
 
 impl Dim {
-    pub const ALL: [Dim; 7] = [Dim::CallerIp, Dim::Identity, Dim::Vault, Dim::Operation, Dim::Object, Dim::UserAgent, Dim::Status];
+    pub const ALL: [Dim; 7] =
+        [Dim::CallerIp, Dim::Identity, Dim::Vault, Dim::Operation, Dim::Object, Dim::UserAgent, Dim::Status];
     pub const COUNT: usize = Dim::ALL.len();
 
     pub fn name(self) -> &'static str {
@@ -107,7 +108,8 @@ pub struct Dicts {
 
 impl Default for Dicts {
     fn default() -> Self {
-        let none = || ObjectRef { kind: crate::event::ObjectKind::Other, vault: "".into(), name: "".into(), version: None };
+        let none =
+            || ObjectRef { kind: crate::event::ObjectKind::Other, vault: "".into(), name: "".into(), version: None };
         Dicts {
             ips: Dict::new(IpValue { text: "".into(), addr: None }),
             identities: Dict::new(Identity::default()),

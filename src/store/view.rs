@@ -217,7 +217,9 @@ impl Store {
                     _ => Value::String(String::from_utf8_lossy(raw).into_owned()),
                 }
             }
-            _ => serde_json::from_slice(raw).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(raw).into_owned())),
+            _ => {
+                serde_json::from_slice(raw).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(raw).into_owned()))
+            }
         })
     }
 }
