@@ -312,7 +312,7 @@ impl World {
         }
         // Busy vaults first: production vaults carry most of the traffic.
         let vault_pick = Zipf::with_weights(vaults.iter().enumerate().map(|(i, v)| {
-            let base = 1_000_000 / (i as u64 + 1);
+            let base = 1_000_000 / (i as u64 + 2);
             if v.production { base * 3 } else { base }
         }));
 
@@ -335,7 +335,16 @@ impl World {
             let mut wrng = rng.fork(0x1000 + i as u64);
             // CI principals go last so the Zipf activity ranking (busiest first) lands on applications.
             let role = if i + terraform_total >= workload_total { WorkloadRole::Terraform } else { WorkloadRole::App };
-            let home = vault_pick.sample(&mut wrng);
+            // Key users (CMK wrap/unwrap, signing): a third of applications, always including the second-busiest,
+            // so even small datasets contain crypto operations. They live next to a vault that has keys.
+            let wants_crypto = role == WorkloadRole::App && (i == 1 || wrng.chance(350));
+            let mut home = vault_pick.sample(&mut wrng);
+            for _ in 0..30 {
+                if !wants_crypto || !vaults[home].keys.is_empty() {
+                    break;
+                }
+                home = vault_pick.sample(&mut wrng);
+            }
             let vault = &vaults[home];
             let env = vault.name.rsplit('-').next().unwrap_or("prod");
             let area = vault.name.split('-').nth(1).unwrap_or("app");
@@ -399,7 +408,7 @@ impl World {
                 WorkloadRole::Terraform => 5,
                 WorkloadRole::App => wrng.bucketed(&[(45, 1, 2), (40, 3, 4), (15, 5, 5)]) as usize,
             };
-            let crypto = role == WorkloadRole::App && !vault.keys.is_empty() && wrng.chance(250);
+            let crypto = wants_crypto && !vault.keys.is_empty();
             bind_objects(&mut wrng, vault, crypto, want, &mut bound);
             if bound.len() < 5 && wrng.chance(250) {
                 let second = &vaults[vault_pick.sample(&mut wrng)];
@@ -410,11 +419,17 @@ impl World {
             }
             let region_index = AZURE_REGIONS.iter().position(|r| r.name == vault.location).unwrap_or(0);
             let ip_count = wrng.bucketed(&[(60, 1, 1), (30, 2, 2), (10, 3, 3)]) as usize;
-            let ips: Vec<u32> = if vault.private_endpoint {
-                (0..ip_count).map(|_| network::random_in(&[network::PRIVATE_ENDPOINT_BLOCK], &mut wrng)).collect()
-            } else {
-                (0..ip_count).map(|_| pools[region_index][pool_pick.sample(&mut wrng)]).collect()
-            };
+            let mut ips: Vec<u32> = Vec::new();
+            for _ in 0..ip_count {
+                let ip = if vault.private_endpoint {
+                    network::random_in(&[network::PRIVATE_ENDPOINT_BLOCK], &mut wrng)
+                } else {
+                    pools[region_index][pool_pick.sample(&mut wrng)]
+                };
+                if !ips.contains(&ip) {
+                    ips.push(ip);
+                }
+            }
             let sdk = if role == WorkloadRole::Terraform { Sdk::Go } else { SDKS[wrng.weighted(SDK_WEIGHTS)] };
             workloads.push(Workload {
                 principal: Rc::new(Principal { oid, display_name, kind }),
@@ -678,7 +693,7 @@ fn bind_objects(rng: &mut Rng, vault: &Vault, crypto: bool, want: usize, bound: 
     let target = bound.len() + want;
     while bound.len() < target && attempts < 40 {
         attempts += 1;
-        let pool = if crypto && !vault.keys.is_empty() && rng.chance(700) {
+        let pool = if !vault.keys.is_empty() && (if crypto { rng.chance(700) } else { rng.chance(40) }) {
             &vault.keys
         } else if !vault.certificates.is_empty() && rng.chance(80) {
             &vault.certificates

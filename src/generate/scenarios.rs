@@ -97,6 +97,11 @@ fn at(start: Ticks, day: i64, hour: i64, minute: i64, second: i64) -> Ticks {
     start + day * TICKS_PER_DAY + hour * TICKS_PER_HOUR + minute * TICKS_PER_MINUTE + second * TICKS_PER_SECOND
 }
 
+/// Whole minutes between two instants (rounded up), for the scenario stories.
+fn minutes(first: Ticks, last: Ticks) -> i64 {
+    (last - first + TICKS_PER_MINUTE - 1) / TICKS_PER_MINUTE
+}
+
 fn secs(s: i64) -> Ticks {
     s * TICKS_PER_SECOND
 }
@@ -131,26 +136,45 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
     let ordinary: Vec<usize> =
         (0..world.users.len()).filter(|&i| !world.users[i].admin && !world.users[i].objects.is_empty()).collect();
     let admins: Vec<usize> = (0..world.users.len()).filter(|&i| world.users[i].admin).collect();
-    let pick_user = |k: usize| ordinary.get(k).copied().unwrap_or(0);
+    let pick_user = |k: usize| ordinary.get(k % ordinary.len().max(1)).copied().unwrap_or(0);
     let u_portal = pick_user(0);
-    let u_cert = pick_user(1);
+    let u_cert = pick_user(4);
     let u_phished = pick_user(2);
-    let u_tor = pick_user(3);
+    let u_tor = pick_user(7);
     let a_grant = admins.first().copied().unwrap_or(0);
     let a_destroy = admins.get(1).copied().unwrap_or(a_grant);
 
-    // Objects the scenarios need, added before any event is built.
+    // Vaults, chosen up front (distinct where the tenant allows) so objects can be added before any event exists.
+    let grant_vault = open
+        .iter()
+        .copied()
+        .find(|&v| !world.vaults[v].rbac && !world.users[a_grant].vaults.contains(&v) && world.vaults[v].secrets.len() >= 7)
+        .or_else(|| open.iter().copied().find(|&v| !world.vaults[v].rbac))
+        .unwrap_or(0);
+    let destroy_vault = {
+        let score = |v: usize| {
+            let vault = &world.vaults[v];
+            (vault.purge_protection as u32) * 4 + (vault.rbac as u32) * 2 + (!vault.production as u32)
+        };
+        let mut c: Vec<usize> =
+            open.iter().copied().filter(|&v| world.vaults[v].secrets.len() >= 8 && v != grant_vault).collect();
+        c.sort_by_key(|&v| score(v));
+        c.first().copied().unwrap_or(open.first().copied().unwrap_or(0))
+    };
+    let taken = [grant_vault, destroy_vault];
     let bg_vault = open
         .iter()
         .copied()
-        .find(|v| !world.users[u_portal].vaults.contains(v))
-        .unwrap_or(0);
-    world.add_object(&mut rng, bg_vault, ObjectKind::Secret, BREAK_GLASS_SECRET);
+        .find(|v| !world.users[u_portal].vaults.contains(v) && !taken.contains(v))
+        .unwrap_or(grant_vault);
     let cert_vault = open
         .iter()
         .copied()
-        .find(|&v| !world.users[u_cert].vaults.contains(&v) && v != bg_vault)
+        .filter(|v| !world.users[u_cert].vaults.contains(v) && !taken.contains(v) && *v != bg_vault)
+        .max_by_key(|&v| (world.vaults[v].production, !world.vaults[v].certificates.is_empty(), std::cmp::Reverse(v)))
         .unwrap_or(bg_vault);
+
+    world.add_object(&mut rng, bg_vault, ObjectKind::Secret, BREAK_GLASS_SECRET);
     let cert = match world.vaults[cert_vault].certificates.first() {
         Some(&c) => c,
         None => world.add_object(&mut rng, cert_vault, ObjectKind::Certificate, "wildcard-contoso-com"),
@@ -163,16 +187,6 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
     };
     world.objects[cert_secret].version = world.objects[cert].version;
     world.objects[cert_secret].content_type = Some("application/x-pkcs12");
-
-    let destroy_vault = {
-        let score = |v: usize| {
-            let vault = &world.vaults[v];
-            (vault.purge_protection as u32) * 4 + (vault.rbac as u32) * 2 + (!vault.production as u32)
-        };
-        let mut c: Vec<usize> = open.iter().copied().filter(|&v| world.vaults[v].secrets.len() >= 8).collect();
-        c.sort_by_key(|&v| score(v));
-        c.first().copied().unwrap_or(open.first().copied().unwrap_or(0))
-    };
     if world.vaults[destroy_vault].keys.is_empty() {
         world.add_object(&mut rng, destroy_vault, ObjectKind::Key, "backup-encryption");
     }
@@ -242,8 +256,8 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             first,
             last,
             story: "CertificateList → CertificateGet → CertificateListVersions → CertificateGet (version) → SecretGet \
-                    on the certificate's addressable secret 87 s after the last CertificateGet: the private key left \
-                    the vault."
+                    on the certificate's addressable secret (`secrets/<certificate name>/<certificate version>`) 55 s \
+                    after the last CertificateGet: the private key left the vault as a PFX."
                 .to_string(),
         });
         events.extend(s.finish());
@@ -280,6 +294,7 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             }
             t += s.rng.range(60, 180) as Ticks * TICKS_PER_SECOND;
         }
+        let denials_span = s.span();
         // Then the user's own vault, where the stolen token works.
         let own: Vec<usize> = user.objects.iter().copied().filter(|&o| world.objects[o].kind == ObjectKind::Secret).collect();
         let mut looted = Vec::new();
@@ -315,8 +330,9 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             story: format!(
                 "At 02:13 UTC a script walks {} vaults: SecretList, KeyList, CertificateList and two guessed SecretGets \
                  on each, {denied} denials (403, isAccessPolicyMatch/isRbacAuthorized false, denial text naming the \
-                 caller) within ~25 minutes, then lists and reads two secrets in the one vault the user can read.",
-                targets.len()
+                 caller) within {} minutes, then lists and reads secrets in the one vault the user can read.",
+                targets.len(),
+                minutes(denials_span.0, denials_span.1)
             ),
         });
         events.extend(s.finish());
@@ -327,12 +343,7 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         let admin = &world.users[a_grant];
         let addr = ip(SELF_GRANT_IP);
         let actor = Actor::person(&admin.principal, Client::Cli { linux: false }, addr);
-        let vi = open
-            .iter()
-            .copied()
-            .find(|&v| !world.vaults[v].rbac && !admin.vaults.contains(&v) && world.vaults[v].secrets.len() >= 7 && v != bg_vault)
-            .or_else(|| open.iter().copied().find(|&v| !world.vaults[v].rbac))
-            .unwrap_or(0);
+        let vi = grant_vault;
         let vault = Rc::clone(&world.vaults[vi]);
         let oid = admin.principal.oid;
         let policy = AccessPolicy {
@@ -416,6 +427,9 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             for &o in own.iter().filter(|&&o| world.objects[o].kind == ObjectKind::Secret).take(3) {
                 t += s.rng.range(20, 90) as Ticks * TICKS_PER_SECOND;
                 let ov = world.objects[o].vault;
+                if !vaults.contains(&world.vaults[ov].name) {
+                    vaults.push(world.vaults[ov].name.clone());
+                }
                 s.call(t, ov, Operation::SecretGet, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
                 touched.push(format!("{}/secrets/{}", world.vaults[ov].name, world.objects[o].name));
             }
@@ -439,9 +453,12 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             objects: touched,
             first,
             last,
-            story: "Shortly after midnight on Saturday the user's token is used from a Tor exit: SecretList and \
-                    SecretGets succeed on the user's own vault, then three SecretGets on another vault are denied."
-                .to_string(),
+            story: format!(
+                "Shortly after midnight on Saturday the user's token is used from a Tor exit for {} minutes: SecretList \
+                 and SecretGets succeed on the user's own vaults, then three SecretGets on a vault the user has no \
+                 access to are denied.",
+                minutes(first, last)
+            ),
         });
         events.extend(s.finish());
     }
@@ -502,9 +519,12 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
                 objects: names,
                 first,
                 last,
-                story: "A token taken from the workload's IMDS endpoint is replayed with curl from a non-Azure \
-                        address: four successful SecretGets of the identity's usual secrets in about four minutes."
-                    .to_string(),
+                story: format!(
+                    "A token taken from the workload's IMDS endpoint is replayed with curl from a non-Azure address: \
+                     four successful SecretGets of the identity's usual secrets within {} minutes; before and after, \
+                     the identity calls only from its Azure addresses.",
+                    minutes(first, last)
+                ),
             });
             events.extend(s.finish());
         }
@@ -554,12 +574,13 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             last,
             story: format!(
                 "Activity Log `Microsoft.Insights/diagnosticSettings/delete` on `{setting}` (the setting that feeds \
-                 Log Analytics), then within 20 minutes {n} SecretDeletes, {n} SecretPurges (204), a KeyDelete and a \
+                 Log Analytics), then within {m} minutes {n} SecretDeletes, {n} SecretPurges (204), a KeyDelete and a \
                  KeyPurge refused for lack of the purge permission. In reality AuditEvents after the deletion are \
                  only recorded because the vault keeps a second diagnostic setting (`archive-to-storage`, to a \
                  storage account) — the attacker removed the one the SOC watches. The data-plane events are \
                  therefore present in this dataset.",
-                n = victims.len()
+                n = victims.len(),
+                m = minutes(first, last)
             ),
         });
         events.extend(s.finish());
@@ -581,7 +602,12 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             ip: addr,
             token_ip: None,
         };
-        let pair: Vec<usize> = open.iter().copied().filter(|&v| world.vaults[v].secrets.len() >= 8 && v != destroy_vault).take(2).collect();
+        let pair: Vec<usize> = open
+            .iter()
+            .copied()
+            .filter(|&v| world.vaults[v].secrets.len() >= 8 && v != destroy_vault && v != grant_vault)
+            .take(2)
+            .collect();
         let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let t0 = at(start, 0, 22, 31, 40) + s.jitter();
         let mut t = t0;
@@ -628,10 +654,11 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             first,
             last,
             story: format!(
-                "Four passes of list-then-get over {} secrets in two vaults within ~45 minutes: {gets} successful \
-                 SecretGets, the first pass {} calls inside one minute.",
+                "Four passes of list-then-get over {} secrets in two vaults within {} minutes: {gets} successful \
+                 SecretGets, the first pass ({} calls) inside one minute.",
                 all.len(),
-                all.len() + 2
+                minutes(first, last),
+                all.len() + pair.len()
             ),
         });
         events.extend(s.finish());

@@ -86,7 +86,7 @@ impl Benign {
             people_share,
             people_weight: people,
             people_weight_total,
-            changes_expected: (events / 4000).clamp(6, 400),
+            changes_expected: (events / 4000).clamp(10, 400),
             decommission,
         }
     }
