@@ -50,7 +50,14 @@ pub enum Sdk {
     Go,
 }
 
-pub const SDKS: &[Sdk] = &[Sdk::DotNet6, Sdk::DotNet8, Sdk::Python, Sdk::Java, Sdk::JavaScript, Sdk::Go];
+pub const SDKS: &[Sdk] = &[
+    Sdk::DotNet6,
+    Sdk::DotNet8,
+    Sdk::Python,
+    Sdk::Java,
+    Sdk::JavaScript,
+    Sdk::Go,
+];
 /// Relative popularity of the SDK families among workloads.
 pub const SDK_WEIGHTS: &[u32] = &[20, 30, 20, 12, 12, 6];
 
@@ -69,7 +76,9 @@ impl Sdk {
             (Sdk::DotNet6, Secrets) => {
                 "azsdk-net-Security.KeyVault.Secrets/4.5.0 (.NET 6.0.33; Microsoft Windows 10.0.20348)"
             }
-            (Sdk::DotNet6, Keys) => "azsdk-net-Security.KeyVault.Keys/4.5.0 (.NET 6.0.33; Microsoft Windows 10.0.20348)",
+            (Sdk::DotNet6, Keys) => {
+                "azsdk-net-Security.KeyVault.Keys/4.5.0 (.NET 6.0.33; Microsoft Windows 10.0.20348)"
+            }
             (Sdk::DotNet6, Certificates) => {
                 "azsdk-net-Security.KeyVault.Certificates/4.5.1 (.NET 6.0.33; Microsoft Windows 10.0.20348)"
             }
@@ -91,8 +100,12 @@ impl Sdk {
             (Sdk::Python, Certificates) => {
                 "azsdk-python-keyvault-certificates/4.8.0 Python/3.11.9 (Linux-5.15.0-1064-azure-x86_64-with-glibc2.35)"
             }
-            (Sdk::Java, Secrets) => "azsdk-java-azure-security-keyvault-secrets/4.8.5 (17.0.12; Linux; 5.15.0-1064-azure)",
-            (Sdk::Java, Keys) => "azsdk-java-azure-security-keyvault-keys/4.8.5 (17.0.12; Linux; 5.15.0-1064-azure)",
+            (Sdk::Java, Secrets) => {
+                "azsdk-java-azure-security-keyvault-secrets/4.8.5 (17.0.12; Linux; 5.15.0-1064-azure)"
+            }
+            (Sdk::Java, Keys) => {
+                "azsdk-java-azure-security-keyvault-keys/4.8.5 (17.0.12; Linux; 5.15.0-1064-azure)"
+            }
             (Sdk::Java, Certificates) => {
                 "azsdk-java-azure-security-keyvault-certificates/4.6.5 (17.0.12; Linux; 5.15.0-1064-azure)"
             }

@@ -32,7 +32,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use population::World;
-use timeline::{Counts, Plan};
+use timeline::Plan;
 use write::{Context, Sink};
 
 /// Output encodings of `kvtrail gen`.
@@ -94,10 +94,14 @@ const GZIP_LEVEL: u32 = 6;
 pub fn sink_for(format: Format, out: &Path, ctx: Context) -> anyhow::Result<Box<dyn Sink>> {
     use write::*;
     if format == Format::Storage {
-        anyhow::ensure!(out.as_os_str() != "-", "--format storage writes a directory tree; give a directory to --out");
+        anyhow::ensure!(
+            out.as_os_str() != "-",
+            "--format storage writes a directory tree; give a directory to --out"
+        );
         return Ok(Box::new(storage::StorageAccount::new(out, ctx)?));
     }
-    let output = Output::open(out, GZIP_LEVEL).with_context(|| format!("opening {}", out.display()))?;
+    let output =
+        Output::open(out, GZIP_LEVEL).with_context(|| format!("opening {}", out.display()))?;
     Ok(match format {
         Format::Jsonl => Box::new(jsonl::JsonLines::new(output)),
         Format::Records => Box::new(records::RecordsDocuments::new(output)),
@@ -110,12 +114,6 @@ pub fn sink_for(format: Format, out: &Path, ctx: Context) -> anyhow::Result<Box<
         Format::Activity => Box::new(activity::ActivityArray::new(output, ctx)),
         Format::Storage => anyhow::bail!("--format storage needs a directory"),
     })
-}
-
-/// Generates a benign dataset into `sink` (no planted scenarios).
-pub fn generate(plan: &Plan, sink: &mut dyn Sink) -> anyhow::Result<Counts> {
-    let mut world = World::build(plan.seed, plan.events);
-    Ok(timeline::stream(&mut world, plan, Vec::new(), sink)?)
 }
 
 /// Entry point of `kvtrail gen`.
@@ -144,12 +142,15 @@ pub fn run(args: &GenArgs) -> anyhow::Result<()> {
     let world = World::build(plan.seed, plan.events);
     let mut sink = sink_for(args.format, &args.out, Context::of(&world))?;
     let mut world = world;
-    let result = timeline::stream(&mut world, &plan, Vec::new(), sink.as_mut()).and_then(|c| sink.finish().map(|()| c));
+    let result = timeline::stream(&mut world, &plan, Vec::new(), sink.as_mut())
+        .and_then(|c| sink.finish().map(|()| c));
     let counts = match result {
         Ok(c) => c,
         // `kvtrail gen --out - | head` closes the pipe early: not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("writing {}", args.out.display()))),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("writing {}", args.out.display())));
+        }
     };
     if args.out.as_os_str() != "-" {
         eprintln!(

@@ -145,9 +145,8 @@ impl Principal {
     pub fn own_appid(&self) -> Option<String> {
         match &self.kind {
             PrincipalKind::User { .. } => None,
-            PrincipalKind::ServicePrincipal { appid, .. } | PrincipalKind::ManagedIdentity { appid, .. } => {
-                Some(appid.to_string())
-            }
+            PrincipalKind::ServicePrincipal { appid, .. }
+            | PrincipalKind::ManagedIdentity { appid, .. } => Some(appid.to_string()),
             PrincipalKind::FirstParty { appid } => Some((*appid).to_string()),
         }
     }
@@ -243,7 +242,12 @@ impl World {
 
         let vault_total = vault_count(events);
         let sub_total = (2 + vault_total / 20).clamp(2, 4);
-        let sub_names = ["sub-prod-001", "sub-nonprod-001", "sub-shared-services", "sub-data-platform"];
+        let sub_names = [
+            "sub-prod-001",
+            "sub-nonprod-001",
+            "sub-shared-services",
+            "sub-data-platform",
+        ];
         let subscriptions: Vec<Subscription> = (0..sub_total)
             .map(|i| Subscription {
                 id: rng.guid(),
@@ -272,9 +276,14 @@ impl World {
                 "prd-we" => "westeurope",
                 _ => AZURE_REGIONS[rng.weighted(&[45, 20, 15, 12, 8])].name,
             };
-            let candidates: Vec<usize> =
-                (0..subscriptions.len()).filter(|&i| subscriptions[i].production == production).collect();
-            let sub_index = if candidates.is_empty() { 0 } else { candidates[rng.index(candidates.len())] };
+            let candidates: Vec<usize> = (0..subscriptions.len())
+                .filter(|&i| subscriptions[i].production == production)
+                .collect();
+            let sub_index = if candidates.is_empty() {
+                0
+            } else {
+                candidates[rng.index(candidates.len())]
+            };
             let subscription = subscriptions[sub_index].id;
             let env_short = if production { "prod" } else { env };
             let resource_group = format!("rg-{area}-{env_short}");
@@ -305,7 +314,10 @@ impl World {
                 secrets,
                 keys,
                 certificates,
-                diagnostic_settings: vec!["send-to-law".to_string(), "archive-to-storage".to_string()],
+                diagnostic_settings: vec![
+                    "send-to-law".to_string(),
+                    "archive-to-storage".to_string(),
+                ],
                 retired: false,
             };
             vaults.push(Rc::new(vault));
@@ -321,10 +333,16 @@ impl World {
         let pool_per_region = (total / 12).clamp(4, 120);
         let pools: Vec<Vec<u32>> = AZURE_REGIONS
             .iter()
-            .map(|r| (0..pool_per_region).map(|_| network::random_azure(r.name, &mut rng)).collect())
+            .map(|r| {
+                (0..pool_per_region)
+                    .map(|_| network::random_azure(r.name, &mut rng))
+                    .collect()
+            })
             .collect();
         let pool_pick = Zipf::new(pool_per_region);
-        let service_ips: Vec<u32> = (0..6).map(|i| network::random_azure(AZURE_REGIONS[i % 3].name, &mut rng)).collect();
+        let service_ips: Vec<u32> = (0..6)
+            .map(|i| network::random_azure(AZURE_REGIONS[i % 3].name, &mut rng))
+            .collect();
 
         let user_total = total * 45 / 100;
         let workload_total = total - user_total;
@@ -334,7 +352,11 @@ impl World {
         for i in 0..workload_total {
             let mut wrng = rng.fork(0x1000 + i as u64);
             // CI principals go last so the Zipf activity ranking (busiest first) lands on applications.
-            let role = if i + terraform_total >= workload_total { WorkloadRole::Terraform } else { WorkloadRole::App };
+            let role = if i + terraform_total >= workload_total {
+                WorkloadRole::Terraform
+            } else {
+                WorkloadRole::App
+            };
             // Key users (CMK wrap/unwrap, signing): a third of applications, always including the second-busiest,
             // so even small datasets contain crypto operations. They live next to a vault that has keys.
             let wants_crypto = role == WorkloadRole::App && (i == 1 || wrng.chance(350));
@@ -352,8 +374,18 @@ impl World {
                 WorkloadRole::Terraform => format!("sp-terraform-{area}-{env}"),
                 WorkloadRole::App => {
                     let suffix = *wrng.pick(&[
-                        "api", "worker", "web", "batch", "sync", "func", "job", "svc", "bff", "consumer",
-                        "processor", "scheduler",
+                        "api",
+                        "worker",
+                        "web",
+                        "batch",
+                        "sync",
+                        "func",
+                        "job",
+                        "svc",
+                        "bff",
+                        "consumer",
+                        "processor",
+                        "scheduler",
                     ]);
                     format!("{area}-{suffix}-{env}")
                 }
@@ -369,7 +401,10 @@ impl World {
             let sub = vault.subscription;
             let rg = vault.resource_group.clone();
             let kind = if role == WorkloadRole::Terraform || wrng.chance(400) {
-                PrincipalKind::ServicePrincipal { appid, acr: if wrng.chance(600) { "1" } else { "2" } }
+                PrincipalKind::ServicePrincipal {
+                    appid,
+                    acr: if wrng.chance(600) { "1" } else { "2" },
+                }
             } else {
                 let flavour = wrng.weighted(&[50, 30, 20]);
                 let (mirid, az_rid) = match flavour {
@@ -388,13 +423,24 @@ impl World {
                             az_rid,
                         )
                     }
-                    1 => (format!("/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Web/sites/app-{name}"), None),
+                    1 => (
+                        format!(
+                            "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Web/sites/app-{name}"
+                        ),
+                        None,
+                    ),
                     _ => (
-                        format!("/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Compute/virtualMachines/vm-{name}"),
+                        format!(
+                            "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Compute/virtualMachines/vm-{name}"
+                        ),
                         None,
                     ),
                 };
-                PrincipalKind::ManagedIdentity { appid, mirid, az_rid }
+                PrincipalKind::ManagedIdentity {
+                    appid,
+                    mirid,
+                    az_rid,
+                }
             };
             let display_name = match &kind {
                 PrincipalKind::ManagedIdentity { mirid, .. } => {
@@ -417,7 +463,10 @@ impl World {
                     bind_objects(&mut wrng, second, false, room, &mut bound);
                 }
             }
-            let region_index = AZURE_REGIONS.iter().position(|r| r.name == vault.location).unwrap_or(0);
+            let region_index = AZURE_REGIONS
+                .iter()
+                .position(|r| r.name == vault.location)
+                .unwrap_or(0);
             let ip_count = wrng.bucketed(&[(60, 1, 1), (30, 2, 2), (10, 3, 3)]) as usize;
             let mut ips: Vec<u32> = Vec::new();
             for _ in 0..ip_count {
@@ -430,9 +479,17 @@ impl World {
                     ips.push(ip);
                 }
             }
-            let sdk = if role == WorkloadRole::Terraform { Sdk::Go } else { SDKS[wrng.weighted(SDK_WEIGHTS)] };
+            let sdk = if role == WorkloadRole::Terraform {
+                Sdk::Go
+            } else {
+                SDKS[wrng.weighted(SDK_WEIGHTS)]
+            };
             workloads.push(Workload {
-                principal: Rc::new(Principal { oid, display_name, kind }),
+                principal: Rc::new(Principal {
+                    oid,
+                    display_name,
+                    kind,
+                }),
                 role,
                 sdk,
                 objects: bound,
@@ -444,8 +501,9 @@ impl World {
         let mut users = Vec::new();
         let mut upns = std::collections::HashSet::new();
         let admin_total = (user_total / 12).clamp(2, 12);
-        let people_vaults: Vec<usize> =
-            (0..vaults.len()).filter(|&i| !vaults[i].firewall && !vaults[i].private_endpoint).collect();
+        let people_vaults: Vec<usize> = (0..vaults.len())
+            .filter(|&i| !vaults[i].firewall && !vaults[i].private_endpoint)
+            .collect();
         for i in 0..user_total {
             let mut urng = rng.fork(0x2000 + i as u64);
             let (first, last, display) = if i < names::SPECIAL_PEOPLE.len() {
@@ -488,8 +546,11 @@ impl World {
                 _ => network::random_in(&network::OFFICE_BLOCKS[2..3], &mut urng),
             };
             let home_n = urng.bucketed(&[(70, 1, 1), (30, 2, 2)]);
-            let home_ips = (0..home_n).map(|_| network::random_in(network::HOME_BLOCKS, &mut urng)).collect();
-            let admin = i >= names::SPECIAL_PEOPLE.len() && i < names::SPECIAL_PEOPLE.len() + admin_total;
+            let home_ips = (0..home_n)
+                .map(|_| network::random_in(network::HOME_BLOCKS, &mut urng))
+                .collect();
+            let admin =
+                i >= names::SPECIAL_PEOPLE.len() && i < names::SPECIAL_PEOPLE.len() + admin_total;
             let tool_weights = match urng.below(4) {
                 0 => [70, 5, 20, 5],
                 1 => [20, 50, 25, 5],
@@ -521,15 +582,23 @@ impl World {
         let resource_graph = Rc::new(Principal {
             oid: rng.guid(),
             display_name: "Azure Resource Graph".to_string(),
-            kind: PrincipalKind::FirstParty { appid: super::clients::RESOURCE_GRAPH_APPID },
+            kind: PrincipalKind::FirstParty {
+                appid: super::clients::RESOURCE_GRAPH_APPID,
+            },
         });
         let policy_insights = Rc::new(Principal {
             oid: rng.guid(),
             display_name: "Policy Insights Data Plane Resource Provider".to_string(),
-            kind: PrincipalKind::FirstParty { appid: super::clients::POLICY_INSIGHTS_APPID },
+            kind: PrincipalKind::FirstParty {
+                appid: super::clients::POLICY_INSIGHTS_APPID,
+            },
         });
         // A sandbox vault nobody uses any more; large datasets decommission it (delete, recover, delete, purge).
-        let sandbox_sub = subscriptions.iter().find(|s| !s.production).map(|s| s.id).unwrap_or(subscriptions[0].id);
+        let sandbox_sub = subscriptions
+            .iter()
+            .find(|s| !s.production)
+            .map(|s| s.id)
+            .unwrap_or(subscriptions[0].id);
         let sandbox_arm = format!(
             "/subscriptions/{sandbox_sub}/resourceGroups/rg-sandbox-dev/providers/Microsoft.KeyVault/vaults/kv-sandbox-old"
         );
@@ -582,19 +651,33 @@ impl World {
     }
 
     pub fn subscription_name(&self, id: Guid) -> &str {
-        self.subscriptions.iter().find(|s| s.id == id).map(|s| s.name.as_str()).unwrap_or("")
+        self.subscriptions
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.as_str())
+            .unwrap_or("")
     }
 
     /// Looks an object up by vault and name (scenarios name their targets).
     pub fn find_object(&self, vault: usize, kind: ObjectKind, name: &str) -> Option<usize> {
-        self.objects.iter().position(|o| o.vault == vault && o.kind == kind && o.name == name)
+        self.objects
+            .iter()
+            .position(|o| o.vault == vault && o.kind == kind && o.name == name)
     }
 
     /// Adds an object to a vault after construction (scenario-only objects such as a break-glass password, which
-    /// no benign identity is bound to).
-    pub fn add_object(&mut self, rng: &mut Rng, vault: usize, kind: ObjectKind, name: &str) -> usize {
+    /// no benign identity is bound to). Must run before any event holds the vault: the vault's object lists can
+    /// only be extended while its `Rc` is unshared (the object itself is always added).
+    pub fn add_object(
+        &mut self,
+        rng: &mut Rng,
+        vault: usize,
+        kind: ObjectKind,
+        name: &str,
+    ) -> usize {
         let index = self.objects.len();
-        self.objects.push(new_object(rng, vault, kind, name, true, "ops"));
+        self.objects
+            .push(new_object(rng, vault, kind, name, true, "ops"));
         if let Some(v) = Rc::get_mut(&mut self.vaults[vault]) {
             match kind {
                 ObjectKind::Secret => v.secrets.push(index),
@@ -606,7 +689,14 @@ impl World {
     }
 }
 
-fn new_object(rng: &mut Rng, vault: usize, kind: ObjectKind, name: &str, production: bool, area: &str) -> KvObject {
+fn new_object(
+    rng: &mut Rng,
+    vault: usize,
+    kind: ObjectKind,
+    name: &str,
+    production: bool,
+    area: &str,
+) -> KvObject {
     let version = rng.u128();
     let (key_type, key_size) = match kind {
         ObjectKind::Key => match rng.weighted(&[50, 35, 15]) {
@@ -627,7 +717,10 @@ fn new_object(rng: &mut Rng, vault: usize, kind: ObjectKind, name: &str, product
         ObjectKind::Key => None,
     };
     let subject = if kind == ObjectKind::Certificate {
-        let host = name.trim_end_matches("-tls").replace("wildcard-", "*.").replace("-com", ".com");
+        let host = name
+            .trim_end_matches("-tls")
+            .replace("wildcard-", "*.")
+            .replace("-com", ".com");
         if host.contains('.') {
             format!("CN={host}")
         } else {
@@ -679,11 +772,24 @@ fn make_objects(
             })
             .collect()
     };
-    let secret_n = if production { rng.range(8, 25) } else { rng.range(4, 14) };
+    let secret_n = if production {
+        rng.range(8, 25)
+    } else {
+        rng.range(4, 14)
+    };
     let secrets = take(ObjectKind::Secret, names::SECRETS, secret_n, rng);
-    let keys = take(ObjectKind::Key, names::KEYS, rng.bucketed(&[(35, 0, 0), (45, 1, 2), (20, 3, 4)]), rng);
-    let certificates =
-        take(ObjectKind::Certificate, names::CERTIFICATES, rng.bucketed(&[(40, 0, 0), (45, 1, 2), (15, 3, 3)]), rng);
+    let keys = take(
+        ObjectKind::Key,
+        names::KEYS,
+        rng.bucketed(&[(35, 0, 0), (45, 1, 2), (20, 3, 4)]),
+        rng,
+    );
+    let certificates = take(
+        ObjectKind::Certificate,
+        names::CERTIFICATES,
+        rng.bucketed(&[(40, 0, 0), (45, 1, 2), (15, 3, 3)]),
+        rng,
+    );
     (secrets, keys, certificates)
 }
 
@@ -693,7 +799,12 @@ fn bind_objects(rng: &mut Rng, vault: &Vault, crypto: bool, want: usize, bound: 
     let target = bound.len() + want;
     while bound.len() < target && attempts < 40 {
         attempts += 1;
-        let pool = if !vault.keys.is_empty() && (if crypto { rng.chance(700) } else { rng.chance(40) }) {
+        let pool = if !vault.keys.is_empty()
+            && (if crypto {
+                rng.chance(700)
+            } else {
+                rng.chance(40)
+            }) {
             &vault.keys
         } else if !vault.certificates.is_empty() && rng.chance(80) {
             &vault.certificates
@@ -737,13 +848,20 @@ mod tests {
             assert_eq!(v.upper_id, v.arm_id.to_uppercase());
         }
         for w in &a.workloads {
-            assert!(!w.objects.is_empty() && w.objects.len() <= 5, "{}", w.principal.display_name);
+            assert!(
+                !w.objects.is_empty() && w.objects.len() <= 5,
+                "{}",
+                w.principal.display_name
+            );
             for &ip in &w.ips {
                 assert!(network::is_azure(ip) || network::is_private(ip));
             }
             for &o in &w.objects {
                 // Benign identities never read a certificate's backing secret (that is KV-07's signal).
-                assert!(a.objects[o].kind != ObjectKind::Secret || a.objects[o].content_type != Some("application/x-pkcs12"));
+                assert!(
+                    a.objects[o].kind != ObjectKind::Secret
+                        || a.objects[o].content_type != Some("application/x-pkcs12")
+                );
             }
         }
         for u in &a.users {

@@ -18,7 +18,9 @@ use super::time::{self, TICKS_PER_DAY, TICKS_PER_MS, Ticks};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
     Sdk(Sdk),
-    Cli { linux: bool },
+    Cli {
+        linux: bool,
+    },
     PowerShell,
     /// The Azure Portal in the given browser.
     Portal(&'static str),
@@ -207,7 +209,9 @@ pub fn assignment_id(oid: Guid, vault: &str) -> Guid {
 }
 
 fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 pub fn vault_config(v: &Vault) -> VaultConfig {
@@ -216,7 +220,12 @@ pub fn vault_config(v: &Vault) -> VaultConfig {
         rbac: v.rbac,
         purge_protection: v.purge_protection,
         soft_delete_days: v.soft_delete_days,
-        network: v.firewall.then(|| ("Deny", vec!["145.131.64.0/20".to_string(), "193.173.32.0/20".to_string()])),
+        network: v.firewall.then(|| {
+            (
+                "Deny",
+                vec!["145.131.64.0/20".to_string(), "193.173.32.0/20".to_string()],
+            )
+        }),
         enabled_for_deployment: false,
         enabled_for_template_deployment: v.production,
     }
@@ -254,14 +263,22 @@ pub fn call(
     let vault = &world.vaults[vault_index];
     let client = actor.client;
     let vault_level = op.is_vault_level();
-    let api = if vault_level { client.arm_api_version() } else { client.api_version() };
+    let api = if vault_level {
+        client.arm_api_version()
+    } else {
+        client.api_version()
+    };
     let base = format!("https://{}", vault.host());
     let object = match target {
         Target::Object { index, .. } => world.objects.get(*index),
         _ => None,
     };
     let name = match target {
-        Target::Object { index, .. } => world.objects.get(*index).map(|o| o.name.clone()).unwrap_or_default(),
+        Target::Object { index, .. } => world
+            .objects
+            .get(*index)
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
         Target::Missing { name, .. } => name.clone(),
         _ => String::new(),
     };
@@ -272,13 +289,23 @@ pub fn call(
         (String::new(), Some(vault.uri.clone()))
     } else {
         match (op, target) {
-            (SecretList | KeyList | CertificateList, _) => (format!("/{coll}"), Some(format!("{base}/{coll}"))),
-            (SecretListVersions | CertificateListVersions, _) => {
-                (format!("/{coll}/{name}/versions"), Some(format!("{base}/{coll}/{name}")))
+            (SecretList | KeyList | CertificateList, _) => {
+                (format!("/{coll}"), Some(format!("{base}/{coll}")))
             }
+            (SecretListVersions | CertificateListVersions, _) => (
+                format!("/{coll}/{name}/versions"),
+                Some(format!("{base}/{coll}/{name}")),
+            ),
             (SecretPurge | KeyPurge, _) => {
-                let deleted = if op == SecretPurge { "deletedsecrets" } else { "deletedkeys" };
-                (format!("/{deleted}/{name}"), Some(format!("{base}/{deleted}/{name}")))
+                let deleted = if op == SecretPurge {
+                    "deletedsecrets"
+                } else {
+                    "deletedkeys"
+                };
+                (
+                    format!("/{deleted}/{name}"),
+                    Some(format!("{base}/{deleted}/{name}")),
+                )
             }
             (SecretDelete | KeyDelete | SecretSet, _) => {
                 let id = match (op, object) {
@@ -289,9 +316,15 @@ pub fn call(
             }
             (KeyCreate, _) => {
                 let id = object.map(|o| format!("{base}/keys/{name}/{}", o.version_hex()));
-                (format!("/keys/{name}/create"), id.or(Some(format!("{base}/keys/{name}"))))
+                (
+                    format!("/keys/{name}/create"),
+                    id.or(Some(format!("{base}/keys/{name}"))),
+                )
             }
-            (KeySign | KeyVerify | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt, Target::Object { .. }) => {
+            (
+                KeySign | KeyVerify | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt,
+                Target::Object { .. },
+            ) => {
                 let suffix = match op {
                     KeySign => "sign",
                     KeyVerify => "verify",
@@ -301,16 +334,27 @@ pub fn call(
                     _ => "decrypt",
                 };
                 let o = object.map(|o| o.version_hex()).unwrap_or_default();
-                (format!("/keys/{name}/{o}/{suffix}"), Some(format!("{base}/keys/{name}/{o}")))
+                (
+                    format!("/keys/{name}/{o}/{suffix}"),
+                    Some(format!("{base}/keys/{name}/{o}")),
+                )
             }
             (_, Target::Object { versioned, .. }) => match object {
-                Some(o) => {
-                    (object_path(o, *versioned, client.trailing_slash()), Some(format!("{base}{}", object_path(o, true, false))))
-                }
-                None => (format!("/{coll}/{name}"), Some(format!("{base}/{coll}/{name}"))),
+                Some(o) => (
+                    object_path(o, *versioned, client.trailing_slash()),
+                    Some(format!("{base}{}", object_path(o, true, false))),
+                ),
+                None => (
+                    format!("/{coll}/{name}"),
+                    Some(format!("{base}/{coll}/{name}")),
+                ),
             },
             (_, Target::Missing { .. }) => {
-                let path = if client.trailing_slash() { format!("/{coll}/{name}/") } else { format!("/{coll}/{name}") };
+                let path = if client.trailing_slash() {
+                    format!("/{coll}/{name}/")
+                } else {
+                    format!("/{coll}/{name}")
+                };
                 (path, Some(format!("{base}/{coll}/{name}")))
             }
             _ => (format!("/{coll}"), Some(format!("{base}/{coll}"))),
@@ -329,7 +373,10 @@ pub fn call(
             if matches!(op, SecretList | KeyList | CertificateList) {
                 uri.push_str("&maxresults=25");
             }
-            uri.push_str(&format!("&_={}", time::unix_millis(time) - rng.range(200, 900_000) as i64));
+            uri.push_str(&format!(
+                "&_={}",
+                time::unix_millis(time) - rng.range(200, 900_000) as i64
+            ));
         }
         uri
     };
@@ -374,9 +421,10 @@ pub fn call(
         (_, Outcome::Throttled) => rng.range(0, 4),
         (_, Outcome::Denied) => rng.bucketed(&[(80, 1, 12), (20, 13, 60)]),
         _ if vault_level => rng.bucketed(&[(60, 20, 120), (35, 121, 600), (5, 601, 4000)]),
-        (SecretList | KeyList | CertificateList | SecretListVersions | CertificateListVersions, _) => {
-            rng.bucketed(&[(60, 10, 60), (35, 61, 250), (5, 251, 3000)])
-        }
+        (
+            SecretList | KeyList | CertificateList | SecretListVersions | CertificateListVersions,
+            _,
+        ) => rng.bucketed(&[(60, 10, 60), (35, 61, 250), (5, 251, 3000)]),
         (KeySign | KeyVerify | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt | KeyCreate, _) => {
             rng.bucketed(&[(60, 8, 30), (35, 31, 120), (5, 121, 1500)])
         }
@@ -389,14 +437,21 @@ pub fn call(
         let authorized = outcome != Outcome::Denied;
         Authorization::Rbac {
             authorized,
-            assignment: (outcome == Outcome::Ok).then(|| assignment_id(actor.principal.oid, &vault.name)),
+            assignment: (outcome == Outcome::Ok)
+                .then(|| assignment_id(actor.principal.oid, &vault.name)),
         }
     } else {
-        Authorization::AccessPolicy { matched: outcome != Outcome::Denied }
+        Authorization::AccessPolicy {
+            matched: outcome != Outcome::Denied,
+        }
     };
 
     let addr_auth = (vault.firewall && !vault_level).then_some(
-        if matches!(client, Client::PolicyScan | Client::ResourceGraph) { "TrustedService" } else { "PublicIP" },
+        if matches!(client, Client::PolicyScan | Client::ResourceGraph) {
+            "TrustedService"
+        } else {
+            "PublicIP"
+        },
     );
 
     let detail = match (op, outcome, object) {
@@ -407,7 +462,14 @@ pub fn call(
             operations: if o.key_type == "EC" {
                 &["sign", "verify"]
             } else {
-                &["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]
+                &[
+                    "encrypt",
+                    "decrypt",
+                    "sign",
+                    "verify",
+                    "wrapKey",
+                    "unwrapKey",
+                ]
             },
             exp: time::unix_seconds(time + (730 - o.age_days) * TICKS_PER_DAY),
         },
@@ -437,7 +499,11 @@ pub fn call(
         status,
         description,
         duration_ms,
-        correlation_id: if rng.chance(30) { None } else { Some(rng.guid()) },
+        correlation_id: if rng.chance(30) {
+            None
+        } else {
+            Some(rng.guid())
+        },
         tls: client.tls(),
         authorization,
         addr_auth,
@@ -458,7 +524,8 @@ fn actor_token(actor: &Actor) -> Token {
 
 /// The 401 challenge that precedes `request`: same URI, agent, address and client request id, no identity.
 pub fn challenge(rng: &mut Rng, request: &AuditEvent) -> AuditEvent {
-    let gap = rng.bucketed(&[(70, 15, 80), (30, 81, 400)]) as Ticks * TICKS_PER_MS + rng.below(TICKS_PER_MS as u64) as Ticks;
+    let gap = rng.bucketed(&[(70, 15, 80), (30, 81, 400)]) as Ticks * TICKS_PER_MS
+        + rng.below(TICKS_PER_MS as u64) as Ticks;
     AuditEvent {
         time: request.time - gap,
         vault: Rc::clone(&request.vault),
@@ -502,7 +569,9 @@ fn denial_text(world: &World, vault: &Vault, op: Operation, name: &str, token: &
         )
     } else {
         let groups = match &token.principal.kind {
-            super::population::PrincipalKind::User { numgroups, .. } => format!("numgroups={numgroups};"),
+            super::population::PrincipalKind::User { numgroups, .. } => {
+                format!("numgroups={numgroups};")
+            }
             _ => String::new(),
         };
         format!(
@@ -524,20 +593,56 @@ mod tests {
         let actor = Actor::workload(w, w.ips[0]);
         let o = w.objects[0];
         let v = world.objects[o].vault;
-        let ev = call(&world, &mut rng, 0, v, Operation::SecretGet, &Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
+        let ev = call(
+            &world,
+            &mut rng,
+            0,
+            v,
+            Operation::SecretGet,
+            &Target::Object {
+                index: o,
+                versioned: false,
+            },
+            &actor,
+            Outcome::Ok,
+        );
         assert_eq!(ev.status, 200);
-        assert!(ev.request_uri.starts_with(&format!("https://{}.vault.azure.net/", world.vaults[v].name)));
+        assert!(ev.request_uri.starts_with(&format!(
+            "https://{}.vault.azure.net/",
+            world.vaults[v].name
+        )));
         assert!(ev.request_uri.contains("?api-version=7."));
         let ch = challenge(&mut rng, &ev);
         assert_eq!(ch.status, 401);
         assert!(ch.time < ev.time);
         assert_eq!(ch.correlation_id, ev.correlation_id);
-        let denied = call(&world, &mut rng, 0, v, Operation::SecretList, &Target::Collection, &actor, Outcome::Denied);
+        let denied = call(
+            &world,
+            &mut rng,
+            0,
+            v,
+            Operation::SecretList,
+            &Target::Collection,
+            &actor,
+            Outcome::Denied,
+        );
         match &denied.description {
             Description::Text(t) => assert!(t.contains(&w.principal.oid.to_string())),
             other => panic!("{other:?}"),
         }
-        let purge = call(&world, &mut rng, 0, v, Operation::SecretPurge, &Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
+        let purge = call(
+            &world,
+            &mut rng,
+            0,
+            v,
+            Operation::SecretPurge,
+            &Target::Object {
+                index: o,
+                versioned: false,
+            },
+            &actor,
+            Outcome::Ok,
+        );
         assert_eq!(purge.status, 204);
         assert!(purge.request_uri.contains("/deletedsecrets/"));
     }

@@ -25,11 +25,17 @@ impl Sink for DiagnosticsRows {
         let row = columns::row(event, &self.ctx).map_err(io::Error::other)?;
         let mut object = Node::obj();
         for ((name, _), cell) in COLUMNS.iter().zip(&row) {
-            if let Some(cell) = cell {
-                object.push(*name, columns::cell_node(cell));
+            match cell {
+                // JSON exports print integral reals without a fraction (`"httpStatusCode_d":200`).
+                Some(columns::Cell::Real(f)) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    object.push(*name, Node::Int(*f as i64))
+                }
+                Some(cell) => object.push(*name, columns::cell_node(cell)),
+                None => {}
             }
         }
-        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.out
+            .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
         write_value(&mut self.out, &object, Layout::Compact, false)?;
         self.count += 1;
         Ok(())
@@ -40,7 +46,8 @@ impl Sink for DiagnosticsRows {
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out
+            .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         self.out.finish()
     }
 }

@@ -32,9 +32,13 @@ impl QueryApiResponse {
 impl Sink for QueryApiResponse {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
         let row = columns::row(event, &self.ctx).map_err(io::Error::other)?;
-        let positional =
-            Node::Arr(row.iter().map(|c| c.as_ref().map(columns::cell_node).unwrap_or(Node::Null)).collect());
-        self.out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        let positional = Node::Arr(
+            row.iter()
+                .map(|c| c.as_ref().map(columns::cell_node).unwrap_or(Node::Null))
+                .collect(),
+        );
+        self.out
+            .write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
         write_value(&mut self.out, &positional, Layout::Compact, false)?;
         self.count += 1;
         Ok(())
