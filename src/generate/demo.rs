@@ -170,7 +170,7 @@ fn scenarios_markdown(
          access policies for workloads, role assignments, diagnostic settings) with their Activity Log events.\n\n\
          Expected benign near-misses: the busiest workloads read their few secrets many times a minute and one of \
          them lists its vault before reading (the configuration-provider pattern), so the burst form of KV-01 and \
-         KV-02 can fire on them — few distinct secrets, Azure addresses, years of the same behaviour. Rules that look \
+         KV-02 can fire on them — few distinct secrets, Azure addresses, the same behaviour throughout. Rules that look \
          for novelty (KV-17) will also flag some benign first-time combinations."
     );
     md
