@@ -30,7 +30,8 @@ impl Rng {
 
 fn seeds() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut out: Vec<Vec<u8>> = std::fs::read_dir(dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    let mut out: Vec<Vec<u8>> =
+        std::fs::read_dir(dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
     out.sort();
     out.push(br#"{"records":[{"time":"2026-01-01T00:00:00Z","operationName":"SecretGet","properties":{"httpStatusCode":200}}]}"#.to_vec());
     out.push(b"[]".to_vec());
@@ -38,7 +39,22 @@ fn seeds() -> Vec<Vec<u8>> {
 }
 
 const TOKENS: [&[u8]; 16] = [
-    b"{", b"}", b"[", b"]", b"\"", b"\\", b":", b",", b"\n", b"\r\n", b"null", b"\"None\"", b"\\u00", b"\xef\xbb\xbf", b"\xff\xfe", b"1e999",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"\"",
+    b"\\",
+    b":",
+    b",",
+    b"\n",
+    b"\r\n",
+    b"null",
+    b"\"None\"",
+    b"\\u00",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"1e999",
 ];
 
 fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {

@@ -20,11 +20,15 @@ pub const ARM_UA: &str = "azure-resource-manager/2.0";
 
 pub const TERRAFORM_UA: &str = "HashiCorp Terraform/1.9.8 (+https://www.terraform.io) Terraform Plugin SDK/2.10.1 terraform-provider-azurerm/4.8.0 pid-222c6c49-1b0a-5959-a213-6608f9eb8820";
 
-pub const AZURE_CLI_DATA_UA: &str = "azsdk-python-keyvault-secrets/4.8.0 Python/3.11.8 (Windows-10-10.0.22631-SP0) AZURECLI/2.64.0 (MSI)";
-pub const AZURE_CLI_KEYS_UA: &str = "azsdk-python-keyvault-keys/4.9.0 Python/3.11.8 (Windows-10-10.0.22631-SP0) AZURECLI/2.64.0 (MSI)";
-pub const AZURE_CLI_CERTS_UA: &str = "azsdk-python-keyvault-certificates/4.8.0 Python/3.11.8 (Windows-10-10.0.22631-SP0) AZURECLI/2.64.0 (MSI)";
+pub const AZURE_CLI_DATA_UA: &str =
+    "azsdk-python-keyvault-secrets/4.8.0 Python/3.11.8 (Windows-10-10.0.22631-SP0) AZURECLI/2.64.0 (MSI)";
+pub const AZURE_CLI_KEYS_UA: &str =
+    "azsdk-python-keyvault-keys/4.9.0 Python/3.11.8 (Windows-10-10.0.22631-SP0) AZURECLI/2.64.0 (MSI)";
+pub const AZURE_CLI_CERTS_UA: &str =
+    "azsdk-python-keyvault-certificates/4.8.0 Python/3.11.8 (Windows-10-10.0.22631-SP0) AZURECLI/2.64.0 (MSI)";
 pub const AZURE_CLI_LINUX_UA: &str = "azsdk-python-keyvault-secrets/4.8.0 Python/3.12.6 (Linux-6.8.0-45-generic-x86_64-with-glibc2.39) AZURECLI/2.64.0 (DEB)";
-pub const AZURE_CLI_ARM_UA: &str = "AZURECLI/2.64.0 (MSI) azsdk-python-azure-mgmt-keyvault/10.3.1 Python/3.11.8 (Windows-10-10.0.22631-SP0)";
+pub const AZURE_CLI_ARM_UA: &str =
+    "AZURECLI/2.64.0 (MSI) azsdk-python-azure-mgmt-keyvault/10.3.1 Python/3.11.8 (Windows-10-10.0.22631-SP0)";
 pub const POWERSHELL_UA: &str = "FxVersion/8.0.824.36612 OSName/Windows OSVersion/Microsoft.Windows.10.0.22631 Microsoft.Azure.KeyVault.KeyVaultClient/3.0.5 AzurePowershell/v12.3.0 PSVersion/v7.4.5 Az.KeyVault/6.2.0";
 
 /// Browser agents seen on Portal traffic.
@@ -50,14 +54,7 @@ pub enum Sdk {
     Go,
 }
 
-pub const SDKS: &[Sdk] = &[
-    Sdk::DotNet6,
-    Sdk::DotNet8,
-    Sdk::Python,
-    Sdk::Java,
-    Sdk::JavaScript,
-    Sdk::Go,
-];
+pub const SDKS: &[Sdk] = &[Sdk::DotNet6, Sdk::DotNet8, Sdk::Python, Sdk::Java, Sdk::JavaScript, Sdk::Go];
 /// Relative popularity of the SDK families among workloads.
 pub const SDK_WEIGHTS: &[u32] = &[20, 30, 20, 12, 12, 6];
 
@@ -103,9 +100,7 @@ impl Sdk {
             (Sdk::Java, Secrets) => {
                 "azsdk-java-azure-security-keyvault-secrets/4.8.5 (17.0.12; Linux; 5.15.0-1064-azure)"
             }
-            (Sdk::Java, Keys) => {
-                "azsdk-java-azure-security-keyvault-keys/4.8.5 (17.0.12; Linux; 5.15.0-1064-azure)"
-            }
+            (Sdk::Java, Keys) => "azsdk-java-azure-security-keyvault-keys/4.8.5 (17.0.12; Linux; 5.15.0-1064-azure)",
             (Sdk::Java, Certificates) => {
                 "azsdk-java-azure-security-keyvault-certificates/4.6.5 (17.0.12; Linux; 5.15.0-1064-azure)"
             }

@@ -33,43 +33,28 @@ pub const SCENARIOS_FILE: &str = "SCENARIOS.md";
 /// Writes the demo dataset into `dir`.
 pub fn write(dir: &Path) -> anyhow::Result<Counts> {
     let start = time::parse_start(START)?;
-    let plan = Plan {
-        seed: SEED,
-        events: EVENTS,
-        start,
-        days: DAYS,
-        decommission: false,
-    };
+    let plan = Plan { seed: SEED, events: EVENTS, start, days: DAYS, decommission: false };
     let mut world = World::build(SEED, SCALE);
     let planted = scenarios::plant(&mut world, SEED, start);
     let ctx = Context::of(&world);
-    std::fs::create_dir_all(dir.join("intel"))
-        .with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("intel")).with_context(|| format!("creating {}", dir.display()))?;
 
     let audit = Output::open(&dir.join(AUDIT_FILE), 9)?;
     let activity = Output::open(&dir.join(ACTIVITY_FILE), 9)?;
-    let sinks: Vec<Box<dyn Sink>> = vec![
-        Box::new(JsonLines::new(audit)),
-        Box::new(ActivityArray::new(activity, ctx.clone())),
-    ];
+    let sinks: Vec<Box<dyn Sink>> =
+        vec![Box::new(JsonLines::new(audit)), Box::new(ActivityArray::new(activity, ctx.clone()))];
     let mut tee = Box::new(Tee(sinks));
     let scenarios = planted.scenarios.clone();
     let tor = planted.tor_exits.clone();
     let counts = timeline::stream(&mut world, &plan, planted.events, tee.as_mut())?;
     tee.finish()?;
 
-    std::fs::write(
-        dir.join("intel").join(intel::TOR_FILE),
-        intel::tor_list(&tor),
-    )?;
+    std::fs::write(dir.join("intel").join(intel::TOR_FILE), intel::tor_list(&tor))?;
     let mut tags = Vec::new();
     write_value(&mut tags, &intel::service_tags(), Layout::Pretty(2), false)?;
     tags.push(b'\n');
     std::fs::write(dir.join("intel").join(intel::SERVICE_TAGS_FILE), tags)?;
-    std::fs::write(
-        dir.join(SCENARIOS_FILE),
-        scenarios_markdown(&scenarios, &world, counts, start),
-    )?;
+    std::fs::write(dir.join(SCENARIOS_FILE), scenarios_markdown(&scenarios, &world, counts, start))?;
     Ok(counts)
 }
 
@@ -77,19 +62,10 @@ fn span(first: Ticks, last: Ticks) -> String {
     let a = time::iso_seconds(first);
     let b = time::iso_seconds(last);
     // Same day: print the end as a time only.
-    if a[..10] == b[..10] {
-        format!("{a} – {}", &b[11..])
-    } else {
-        format!("{a} – {b}")
-    }
+    if a[..10] == b[..10] { format!("{a} – {}", &b[11..]) } else { format!("{a} – {b}") }
 }
 
-fn scenarios_markdown(
-    scenarios: &[Scenario],
-    world: &World,
-    counts: Counts,
-    start: Ticks,
-) -> String {
+fn scenarios_markdown(scenarios: &[Scenario], world: &World, counts: Counts, start: Ticks) -> String {
     let mut md = String::new();
     let end = start + DAYS as Ticks * time::TICKS_PER_DAY;
     let vaults = world.vaults.iter().filter(|v| !v.retired).count();
@@ -115,11 +91,7 @@ fn scenarios_markdown(
         md,
         "* `{ACTIVITY_FILE}` — Activity Log REST EventData array, newest first (BeginRequest/EndRequest pairs)."
     );
-    let _ = writeln!(
-        md,
-        "* `intel/{}` — Tor bulk exit list (documentation addresses).",
-        intel::TOR_FILE
-    );
+    let _ = writeln!(md, "* `intel/{}` — Tor bulk exit list (documentation addresses).", intel::TOR_FILE);
     let _ = writeln!(
         md,
         "* `intel/{}` — Azure service tags; covers every workload address in the benign traffic.\n",
@@ -129,10 +101,7 @@ fn scenarios_markdown(
         md,
         "Attacker addresses come from the RFC 5737 documentation ranges; Azure workload addresses from the public-looking ranges in the service-tags file.\n"
     );
-    let _ = writeln!(
-        md,
-        "| # | Scenario | Expected rules | Actor | Caller IP | Vault(s) | UTC span |"
-    );
+    let _ = writeln!(md, "| # | Scenario | Expected rules | Actor | Caller IP | Vault(s) | UTC span |");
     let _ = writeln!(md, "|---|---|---|---|---|---|---|");
     let mut by_number: Vec<&Scenario> = scenarios.iter().collect();
     by_number.sort_by_key(|s| s.number);

@@ -13,42 +13,23 @@ pub fn tor_list(exits: &[u32]) -> String {
     exits.iter().map(|&ip| ip_text(ip) + "\n").collect()
 }
 
-fn tag(
-    name: &str,
-    change: u32,
-    region: &str,
-    region_id: u32,
-    service: &str,
-    prefixes: Vec<String>,
-) -> Node {
-    Node::obj()
-        .with("name", name.to_string())
-        .with("id", name.to_string())
-        .with(
-            "properties",
-            Node::obj()
-                .with("changeNumber", change)
-                .with("region", region.to_string())
-                .with("regionId", region_id)
-                .with("platform", "Azure")
-                .with("systemService", service.to_string())
-                .with(
-                    "addressPrefixes",
-                    Node::Arr(prefixes.into_iter().map(Node::from).collect()),
-                )
-                .with(
-                    "networkFeatures",
-                    Node::string_array(&["API", "NSG", "UDR", "FW"]),
-                ),
-        )
+fn tag(name: &str, change: u32, region: &str, region_id: u32, service: &str, prefixes: Vec<String>) -> Node {
+    Node::obj().with("name", name.to_string()).with("id", name.to_string()).with(
+        "properties",
+        Node::obj()
+            .with("changeNumber", change)
+            .with("region", region.to_string())
+            .with("regionId", region_id)
+            .with("platform", "Azure")
+            .with("systemService", service.to_string())
+            .with("addressPrefixes", Node::Arr(prefixes.into_iter().map(Node::from).collect()))
+            .with("networkFeatures", Node::string_array(&["API", "NSG", "UDR", "FW"])),
+    )
 }
 
 /// The service-tags document.
 pub fn service_tags() -> Node {
-    let all: Vec<String> = AZURE_REGIONS
-        .iter()
-        .flat_map(|r| r.prefixes.iter().map(|p| p.to_string()))
-        .collect();
+    let all: Vec<String> = AZURE_REGIONS.iter().flat_map(|r| r.prefixes.iter().map(|p| p.to_string())).collect();
     let mut values = vec![tag("AzureCloud", 94, "", 0, "", all)];
     for r in AZURE_REGIONS {
         values.push(tag(
@@ -63,17 +44,9 @@ pub fn service_tags() -> Node {
     // Per-service tags carry IPv6 as well; AzureCloud itself is IPv4-only.
     let mut kv: Vec<String> = AZURE_REGIONS
         .iter()
-        .filter_map(|r| {
-            r.prefixes
-                .first()
-                .map(|p| p.split('/').next().unwrap_or("").to_string() + "/29")
-        })
+        .filter_map(|r| r.prefixes.first().map(|p| p.split('/').next().unwrap_or("").to_string() + "/29"))
         .collect();
-    kv.extend(
-        AZURE_REGIONS
-            .iter()
-            .flat_map(|r| r.prefixes_v6.iter().map(|p| p.to_string())),
-    );
+    kv.extend(AZURE_REGIONS.iter().flat_map(|r| r.prefixes_v6.iter().map(|p| p.to_string())));
     values.push(tag("AzureKeyVault", 27, "", 0, "AzureKeyVault", kv));
     values.push(tag(
         "AzureActiveDirectory",
@@ -81,14 +54,7 @@ pub fn service_tags() -> Node {
         "",
         0,
         "AzureAD",
-        vec![
-            "20.190.128.0/18".to_string(),
-            "40.126.0.0/18".to_string(),
-            "2603:1006:2000::/48".to_string(),
-        ],
+        vec!["20.190.128.0/18".to_string(), "40.126.0.0/18".to_string(), "2603:1006:2000::/48".to_string()],
     ));
-    Node::obj()
-        .with("changeNumber", 361u32)
-        .with("cloud", "Public")
-        .with("values", Node::Arr(values))
+    Node::obj().with("changeNumber", 361u32).with("cloud", "Public").with("values", Node::Arr(values))
 }

@@ -92,7 +92,10 @@ impl MgmtRequest {
                 .with("PrincipalType", principal_type)
                 .with(
                     "RoleDefinitionId",
-                    format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role}", v.subscription),
+                    format!(
+                        "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role}",
+                        v.subscription
+                    ),
                 )
                 .with("Scope", v.arm_id.clone())
                 .with("Condition", Node::Null)
@@ -101,21 +104,13 @@ impl MgmtRequest {
         MgmtRequest {
             operation: MgmtOperation::RoleAssignmentWrite,
             vault,
-            target_id: format!(
-                "{}/providers/Microsoft.Authorization/roleAssignments/{assignment}",
-                v.arm_id
-            ),
+            target_id: format!("{}/providers/Microsoft.Authorization/roleAssignments/{assignment}", v.arm_id),
             request_body: Some(body),
             http_status: 201,
         }
     }
 
-    pub fn diagnostic_setting(
-        world: &World,
-        vault: usize,
-        name: &str,
-        delete: bool,
-    ) -> MgmtRequest {
+    pub fn diagnostic_setting(world: &World, vault: usize, name: &str, delete: bool) -> MgmtRequest {
         let v = &world.vaults[vault];
         let body = (!delete).then(|| {
             Node::obj().with(
@@ -129,20 +124,10 @@ impl MgmtRequest {
                             Node::obj()
                                 .with("categoryGroup", "audit")
                                 .with("enabled", true)
-                                .with(
-                                    "retentionPolicy",
-                                    Node::obj().with("enabled", false).with("days", 0u32),
-                                ),
+                                .with("retentionPolicy", Node::obj().with("enabled", false).with("days", 0u32)),
                         ]),
                     )
-                    .with(
-                        "metrics",
-                        Node::Arr(vec![
-                            Node::obj()
-                                .with("category", "AllMetrics")
-                                .with("enabled", true),
-                        ]),
-                    ),
+                    .with("metrics", Node::Arr(vec![Node::obj().with("category", "AllMetrics").with("enabled", true)])),
             )
         });
         MgmtRequest {
@@ -152,10 +137,7 @@ impl MgmtRequest {
                 MgmtOperation::DiagnosticSettingsWrite
             },
             vault,
-            target_id: format!(
-                "{}/providers/Microsoft.Insights/diagnosticSettings/{name}",
-                v.arm_id
-            ),
+            target_id: format!("{}/providers/Microsoft.Insights/diagnosticSettings/{name}", v.arm_id),
             request_body: body,
             http_status: 200,
         }
@@ -188,12 +170,7 @@ impl MgmtRequest {
 }
 
 /// The body of a vault PUT (as `az keyvault update` sends it), used for network-rule and setting changes.
-pub fn vault_body(
-    world: &World,
-    vault: usize,
-    default_action: &'static str,
-    ip_rules: &[String],
-) -> Node {
+pub fn vault_body(world: &World, vault: usize, default_action: &'static str, ip_rules: &[String]) -> Node {
     let v = &world.vaults[vault];
     Node::obj()
         .with("location", v.location)
@@ -202,22 +179,13 @@ pub fn vault_body(
             Node::obj()
                 .with(
                     "sku",
-                    Node::obj()
-                        .with("family", "A")
-                        .with("name", if v.production { "premium" } else { "standard" }),
+                    Node::obj().with("family", "A").with("name", if v.production { "premium" } else { "standard" }),
                 )
                 .with("tenantId", world.tenant_id.to_string())
                 .with("enableRbacAuthorization", v.rbac)
                 .with("enableSoftDelete", true)
                 .with("softDeleteRetentionInDays", v.soft_delete_days)
-                .with(
-                    "enablePurgeProtection",
-                    if v.purge_protection {
-                        Node::Bool(true)
-                    } else {
-                        Node::Null
-                    },
-                )
+                .with("enablePurgeProtection", if v.purge_protection { Node::Bool(true) } else { Node::Null })
                 .with(
                     "networkAcls",
                     Node::obj()
@@ -225,50 +193,32 @@ pub fn vault_body(
                         .with("defaultAction", default_action)
                         .with(
                             "ipRules",
-                            Node::Arr(
-                                ip_rules
-                                    .iter()
-                                    .map(|r| Node::obj().with("value", r.clone()))
-                                    .collect(),
-                            ),
+                            Node::Arr(ip_rules.iter().map(|r| Node::obj().with("value", r.clone())).collect()),
                         )
                         .with("virtualNetworkRules", Node::Arr(vec![])),
                 ),
         )
         .with(
             "tags",
-            Node::obj()
-                .with("env", if v.production { "prod" } else { "nonprod" })
-                .with("owner", "platform-team"),
+            Node::obj().with("env", if v.production { "prod" } else { "nonprod" }).with("owner", "platform-team"),
         )
 }
 
 /// BeginRequest at `time`, EndRequest a moment later.
-pub fn pair(
-    world: &World,
-    rng: &mut Rng,
-    time: Ticks,
-    actor: &Actor,
-    request: &MgmtRequest,
-) -> [ManagementEvent; 2] {
+pub fn pair(world: &World, rng: &mut Rng, time: Ticks, actor: &Actor, request: &MgmtRequest) -> [ManagementEvent; 2] {
     let vault = Rc::clone(&world.vaults[request.vault]);
-    let resource_group = if request.operation == MgmtOperation::VaultPurge {
-        String::new()
-    } else {
-        vault.resource_group.clone()
-    };
+    let resource_group =
+        if request.operation == MgmtOperation::VaultPurge { String::new() } else { vault.resource_group.clone() };
     let correlation_id = rng.guid();
     let operation_id = rng.guid();
     let client_request_id = rng.guid();
     let token_issued = time - rng.range(2, 55) as Ticks * TICKS_PER_MINUTE;
     let token_nonce = rng.u128();
     let failed = request.http_status >= 400;
-    let end_time =
-        time + rng.bucketed(&[(70, 150, 1500), (30, 1501, 9000)]) as Ticks * TICKS_PER_MS;
+    let end_time = time + rng.bucketed(&[(70, 150, 1500), (30, 1501, 9000)]) as Ticks * TICKS_PER_MS;
     let make = |phase: Phase, t: Ticks, rng: &mut Rng| ManagementEvent {
         time: t,
-        submission_delay: rng.range(40, 900) as Ticks * 10_000_000
-            + rng.range(0, 9_999_999) as Ticks,
+        submission_delay: rng.range(40, 900) as Ticks * 10_000_000 + rng.range(0, 9_999_999) as Ticks,
         phase,
         operation: request.operation,
         status: match phase {
@@ -287,15 +237,10 @@ pub fn pair(
         correlation_id,
         operation_id,
         event_data_id: rng.guid(),
-        service_request_id: (phase == Phase::End
-            && request.operation.provider() != "Microsoft.Insights")
+        service_request_id: (phase == Phase::End && request.operation.provider() != "Microsoft.Insights")
             .then(|| rng.guid()),
         client_request_id,
-        request_body: if phase == Phase::Begin {
-            request.request_body.as_ref().map(Node::to_json_text)
-        } else {
-            None
-        },
+        request_body: if phase == Phase::Begin { request.request_body.as_ref().map(Node::to_json_text) } else { None },
         token_issued,
         token_nonce,
     };

@@ -94,14 +94,10 @@ const GZIP_LEVEL: u32 = 6;
 pub fn sink_for(format: Format, out: &Path, ctx: Context) -> anyhow::Result<Box<dyn Sink>> {
     use write::*;
     if format == Format::Storage {
-        anyhow::ensure!(
-            out.as_os_str() != "-",
-            "--format storage writes a directory tree; give a directory to --out"
-        );
+        anyhow::ensure!(out.as_os_str() != "-", "--format storage writes a directory tree; give a directory to --out");
         return Ok(Box::new(storage::StorageAccount::new(out, ctx)?));
     }
-    let output =
-        Output::open(out, GZIP_LEVEL).with_context(|| format!("opening {}", out.display()))?;
+    let output = Output::open(out, GZIP_LEVEL).with_context(|| format!("opening {}", out.display()))?;
     Ok(match format {
         Format::Jsonl => Box::new(jsonl::JsonLines::new(output)),
         Format::Records => Box::new(records::RecordsDocuments::new(output)),
@@ -142,8 +138,7 @@ pub fn run(args: &GenArgs) -> anyhow::Result<()> {
     let world = World::build(plan.seed, plan.events);
     let mut sink = sink_for(args.format, &args.out, Context::of(&world))?;
     let mut world = world;
-    let result = timeline::stream(&mut world, &plan, Vec::new(), sink.as_mut())
-        .and_then(|c| sink.finish().map(|()| c));
+    let result = timeline::stream(&mut world, &plan, Vec::new(), sink.as_mut()).and_then(|c| sink.finish().map(|()| c));
     let counts = match result {
         Ok(c) => c,
         // `kvtrail gen --out - | head` closes the pipe early: not an error worth a message.

@@ -166,10 +166,10 @@ pub const WORKLOADS: &[&str] = &[
 ];
 
 pub const FIRST_NAMES: &[&str] = &[
-    "Adele", "Alex", "Allan", "Bianca", "Brian", "Carlos", "Chloe", "Diego", "Emma", "Fatima",
-    "Grady", "Hannah", "Isaiah", "Joni", "Kenji", "Lee", "Lidia", "Lynne", "Megan", "Miriam",
-    "Nestor", "Noah", "Olivia", "Patti", "Pradeep", "Priya", "Raul", "Sofia", "Tomasz", "Uma",
-    "Victor", "Wei", "Yuki", "Zara", "Omar", "Ingrid", "Mateo", "Aisha", "Lars", "Nina",
+    "Adele", "Alex", "Allan", "Bianca", "Brian", "Carlos", "Chloe", "Diego", "Emma", "Fatima", "Grady", "Hannah",
+    "Isaiah", "Joni", "Kenji", "Lee", "Lidia", "Lynne", "Megan", "Miriam", "Nestor", "Noah", "Olivia", "Patti",
+    "Pradeep", "Priya", "Raul", "Sofia", "Tomasz", "Uma", "Victor", "Wei", "Yuki", "Zara", "Omar", "Ingrid", "Mateo",
+    "Aisha", "Lars", "Nina",
 ];
 
 pub const LAST_NAMES: &[&str] = &[

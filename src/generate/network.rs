@@ -21,12 +21,7 @@ pub const AZURE_REGIONS: &[Region] = &[
     Region {
         name: "westeurope",
         id: 18,
-        prefixes: &[
-            "13.69.64.0/18",
-            "20.61.0.0/16",
-            "40.74.0.0/18",
-            "52.174.0.0/16",
-        ],
+        prefixes: &["13.69.64.0/18", "20.61.0.0/16", "40.74.0.0/18", "52.174.0.0/16"],
         prefixes_v6: &["2603:1020:206::/48"],
     },
     Region {
@@ -89,10 +84,7 @@ impl Cidr {
             return None;
         }
         let mask = mask(len);
-        Some(Cidr {
-            base: u32::from(addr) & mask,
-            len,
-        })
+        Some(Cidr { base: u32::from(addr) & mask, len })
     }
 
     pub fn contains(&self, ip: u32) -> bool {
@@ -132,25 +124,17 @@ pub fn random_in(blocks: &[&str], rng: &mut Rng) -> u32 {
 
 /// A random Azure datacentre address in `region` (falls back to the first region for unknown names).
 pub fn random_azure(region: &str, rng: &mut Rng) -> u32 {
-    let r = AZURE_REGIONS
-        .iter()
-        .find(|r| r.name == region)
-        .unwrap_or(&AZURE_REGIONS[0]);
+    let r = AZURE_REGIONS.iter().find(|r| r.name == region).unwrap_or(&AZURE_REGIONS[0]);
     random_in(r.prefixes, rng)
 }
 
 /// True when `ip` is inside any published Azure prefix.
 pub fn is_azure(ip: u32) -> bool {
-    AZURE_REGIONS
-        .iter()
-        .any(|r| parse_all(r.prefixes).iter().any(|c| c.contains(ip)))
+    AZURE_REGIONS.iter().any(|r| parse_all(r.prefixes).iter().any(|c| c.contains(ip)))
 }
 
 pub fn is_private(ip: u32) -> bool {
-    ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
-        .iter()
-        .filter_map(|t| Cidr::parse(t))
-        .any(|c| c.contains(ip))
+    ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].iter().filter_map(|t| Cidr::parse(t)).any(|c| c.contains(ip))
 }
 
 /// Dotted-quad text.

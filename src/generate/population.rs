@@ -122,7 +122,9 @@ pub enum PrincipalKind {
         az_rid: Option<String>,
     },
     /// A Microsoft first-party service principal in the tenant (Resource Graph, Policy Insights).
-    FirstParty { appid: &'static str },
+    FirstParty {
+        appid: &'static str,
+    },
 }
 
 /// An Entra ID principal.
@@ -145,8 +147,9 @@ impl Principal {
     pub fn own_appid(&self) -> Option<String> {
         match &self.kind {
             PrincipalKind::User { .. } => None,
-            PrincipalKind::ServicePrincipal { appid, .. }
-            | PrincipalKind::ManagedIdentity { appid, .. } => Some(appid.to_string()),
+            PrincipalKind::ServicePrincipal { appid, .. } | PrincipalKind::ManagedIdentity { appid, .. } => {
+                Some(appid.to_string())
+            }
             PrincipalKind::FirstParty { appid } => Some((*appid).to_string()),
         }
     }
@@ -242,18 +245,9 @@ impl World {
 
         let vault_total = vault_count(events);
         let sub_total = (2 + vault_total / 20).clamp(2, 4);
-        let sub_names = [
-            "sub-prod-001",
-            "sub-nonprod-001",
-            "sub-shared-services",
-            "sub-data-platform",
-        ];
+        let sub_names = ["sub-prod-001", "sub-nonprod-001", "sub-shared-services", "sub-data-platform"];
         let subscriptions: Vec<Subscription> = (0..sub_total)
-            .map(|i| Subscription {
-                id: rng.guid(),
-                name: sub_names[i].to_string(),
-                production: i != 1,
-            })
+            .map(|i| Subscription { id: rng.guid(), name: sub_names[i].to_string(), production: i != 1 })
             .collect();
         let workspace_arm_id = format!(
             "/subscriptions/{}/resourceGroups/rg-monitoring-prod/providers/Microsoft.OperationalInsights/workspaces/law-contoso-prod",
@@ -276,14 +270,9 @@ impl World {
                 "prd-we" => "westeurope",
                 _ => AZURE_REGIONS[rng.weighted(&[45, 20, 15, 12, 8])].name,
             };
-            let candidates: Vec<usize> = (0..subscriptions.len())
-                .filter(|&i| subscriptions[i].production == production)
-                .collect();
-            let sub_index = if candidates.is_empty() {
-                0
-            } else {
-                candidates[rng.index(candidates.len())]
-            };
+            let candidates: Vec<usize> =
+                (0..subscriptions.len()).filter(|&i| subscriptions[i].production == production).collect();
+            let sub_index = if candidates.is_empty() { 0 } else { candidates[rng.index(candidates.len())] };
             let subscription = subscriptions[sub_index].id;
             let env_short = if production { "prod" } else { env };
             let resource_group = format!("rg-{area}-{env_short}");
@@ -292,8 +281,7 @@ impl World {
             );
             let vault_index = vaults.len();
             let mut vrng = rng.fork(vault_index as u64);
-            let (secrets, keys, certificates) =
-                make_objects(&mut vrng, vault_index, production, area, &mut objects);
+            let (secrets, keys, certificates) = make_objects(&mut vrng, vault_index, production, area, &mut objects);
             let firewall = production && vrng.chance(300);
             let vault = Vault {
                 upper_id: arm_id.to_uppercase(),
@@ -314,10 +302,7 @@ impl World {
                 secrets,
                 keys,
                 certificates,
-                diagnostic_settings: vec![
-                    "send-to-law".to_string(),
-                    "archive-to-storage".to_string(),
-                ],
+                diagnostic_settings: vec!["send-to-law".to_string(), "archive-to-storage".to_string()],
                 retired: false,
             };
             vaults.push(Rc::new(vault));
@@ -333,16 +318,11 @@ impl World {
         let pool_per_region = (total / 12).clamp(4, 120);
         let pools: Vec<Vec<u32>> = AZURE_REGIONS
             .iter()
-            .map(|r| {
-                (0..pool_per_region)
-                    .map(|_| network::random_azure(r.name, &mut rng))
-                    .collect()
-            })
+            .map(|r| (0..pool_per_region).map(|_| network::random_azure(r.name, &mut rng)).collect())
             .collect();
         let pool_pick = Zipf::new(pool_per_region);
-        let service_ips: Vec<u32> = (0..6)
-            .map(|i| network::random_azure(AZURE_REGIONS[i % 3].name, &mut rng))
-            .collect();
+        let service_ips: Vec<u32> =
+            (0..6).map(|i| network::random_azure(AZURE_REGIONS[i % 3].name, &mut rng)).collect();
 
         let user_total = total * 45 / 100;
         let workload_total = total - user_total;
@@ -352,11 +332,7 @@ impl World {
         for i in 0..workload_total {
             let mut wrng = rng.fork(0x1000 + i as u64);
             // CI principals go last so the Zipf activity ranking (busiest first) lands on applications.
-            let role = if i + terraform_total >= workload_total {
-                WorkloadRole::Terraform
-            } else {
-                WorkloadRole::App
-            };
+            let role = if i + terraform_total >= workload_total { WorkloadRole::Terraform } else { WorkloadRole::App };
             // Key users (CMK wrap/unwrap, signing): a third of applications, always including the second-busiest,
             // so even small datasets contain crypto operations. They live next to a vault that has keys.
             let wants_crypto = role == WorkloadRole::App && (i == 1 || wrng.chance(350));
@@ -401,10 +377,7 @@ impl World {
             let sub = vault.subscription;
             let rg = vault.resource_group.clone();
             let kind = if role == WorkloadRole::Terraform || wrng.chance(400) {
-                PrincipalKind::ServicePrincipal {
-                    appid,
-                    acr: if wrng.chance(600) { "1" } else { "2" },
-                }
+                PrincipalKind::ServicePrincipal { appid, acr: if wrng.chance(600) { "1" } else { "2" } }
             } else {
                 let flavour = wrng.weighted(&[50, 30, 20]);
                 let (mirid, az_rid) = match flavour {
@@ -424,9 +397,7 @@ impl World {
                         )
                     }
                     1 => (
-                        format!(
-                            "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Web/sites/app-{name}"
-                        ),
+                        format!("/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Web/sites/app-{name}"),
                         None,
                     ),
                     _ => (
@@ -436,16 +407,10 @@ impl World {
                         None,
                     ),
                 };
-                PrincipalKind::ManagedIdentity {
-                    appid,
-                    mirid,
-                    az_rid,
-                }
+                PrincipalKind::ManagedIdentity { appid, mirid, az_rid }
             };
             let display_name = match &kind {
-                PrincipalKind::ManagedIdentity { mirid, .. } => {
-                    mirid.rsplit('/').next().unwrap_or(&name).to_string()
-                }
+                PrincipalKind::ManagedIdentity { mirid, .. } => mirid.rsplit('/').next().unwrap_or(&name).to_string(),
                 _ => name.clone(),
             };
             // Objects: 1–5 in the home vault, sometimes 1–2 in a second vault; never a certificate's secret.
@@ -463,10 +428,7 @@ impl World {
                     bind_objects(&mut wrng, second, false, room, &mut bound);
                 }
             }
-            let region_index = AZURE_REGIONS
-                .iter()
-                .position(|r| r.name == vault.location)
-                .unwrap_or(0);
+            let region_index = AZURE_REGIONS.iter().position(|r| r.name == vault.location).unwrap_or(0);
             let ip_count = wrng.bucketed(&[(60, 1, 1), (30, 2, 2), (10, 3, 3)]) as usize;
             let mut ips: Vec<u32> = Vec::new();
             for _ in 0..ip_count {
@@ -479,17 +441,9 @@ impl World {
                     ips.push(ip);
                 }
             }
-            let sdk = if role == WorkloadRole::Terraform {
-                Sdk::Go
-            } else {
-                SDKS[wrng.weighted(SDK_WEIGHTS)]
-            };
+            let sdk = if role == WorkloadRole::Terraform { Sdk::Go } else { SDKS[wrng.weighted(SDK_WEIGHTS)] };
             workloads.push(Workload {
-                principal: Rc::new(Principal {
-                    oid,
-                    display_name,
-                    kind,
-                }),
+                principal: Rc::new(Principal { oid, display_name, kind }),
                 role,
                 sdk,
                 objects: bound,
@@ -501,9 +455,8 @@ impl World {
         let mut users = Vec::new();
         let mut upns = std::collections::HashSet::new();
         let admin_total = (user_total / 12).clamp(2, 12);
-        let people_vaults: Vec<usize> = (0..vaults.len())
-            .filter(|&i| !vaults[i].firewall && !vaults[i].private_endpoint)
-            .collect();
+        let people_vaults: Vec<usize> =
+            (0..vaults.len()).filter(|&i| !vaults[i].firewall && !vaults[i].private_endpoint).collect();
         for i in 0..user_total {
             let mut urng = rng.fork(0x2000 + i as u64);
             let (first, last, display) = if i < names::SPECIAL_PEOPLE.len() {
@@ -546,11 +499,8 @@ impl World {
                 _ => network::random_in(&network::OFFICE_BLOCKS[2..3], &mut urng),
             };
             let home_n = urng.bucketed(&[(70, 1, 1), (30, 2, 2)]);
-            let home_ips = (0..home_n)
-                .map(|_| network::random_in(network::HOME_BLOCKS, &mut urng))
-                .collect();
-            let admin =
-                i >= names::SPECIAL_PEOPLE.len() && i < names::SPECIAL_PEOPLE.len() + admin_total;
+            let home_ips = (0..home_n).map(|_| network::random_in(network::HOME_BLOCKS, &mut urng)).collect();
+            let admin = i >= names::SPECIAL_PEOPLE.len() && i < names::SPECIAL_PEOPLE.len() + admin_total;
             let tool_weights = match urng.below(4) {
                 0 => [70, 5, 20, 5],
                 1 => [20, 50, 25, 5],
@@ -561,12 +511,7 @@ impl World {
                 principal: Rc::new(Principal {
                     oid: urng.guid(),
                     display_name: display,
-                    kind: PrincipalKind::User {
-                        upn,
-                        given_name,
-                        surname,
-                        numgroups: urng.range(1, 40) as u32,
-                    },
+                    kind: PrincipalKind::User { upn, given_name, surname, numgroups: urng.range(1, 40) as u32 },
                 }),
                 objects: bound,
                 vaults: user_vaults,
@@ -582,23 +527,15 @@ impl World {
         let resource_graph = Rc::new(Principal {
             oid: rng.guid(),
             display_name: "Azure Resource Graph".to_string(),
-            kind: PrincipalKind::FirstParty {
-                appid: super::clients::RESOURCE_GRAPH_APPID,
-            },
+            kind: PrincipalKind::FirstParty { appid: super::clients::RESOURCE_GRAPH_APPID },
         });
         let policy_insights = Rc::new(Principal {
             oid: rng.guid(),
             display_name: "Policy Insights Data Plane Resource Provider".to_string(),
-            kind: PrincipalKind::FirstParty {
-                appid: super::clients::POLICY_INSIGHTS_APPID,
-            },
+            kind: PrincipalKind::FirstParty { appid: super::clients::POLICY_INSIGHTS_APPID },
         });
         // A sandbox vault nobody uses any more; large datasets decommission it (delete, recover, delete, purge).
-        let sandbox_sub = subscriptions
-            .iter()
-            .find(|s| !s.production)
-            .map(|s| s.id)
-            .unwrap_or(subscriptions[0].id);
+        let sandbox_sub = subscriptions.iter().find(|s| !s.production).map(|s| s.id).unwrap_or(subscriptions[0].id);
         let sandbox_arm = format!(
             "/subscriptions/{sandbox_sub}/resourceGroups/rg-sandbox-dev/providers/Microsoft.KeyVault/vaults/kv-sandbox-old"
         );
@@ -651,33 +588,20 @@ impl World {
     }
 
     pub fn subscription_name(&self, id: Guid) -> &str {
-        self.subscriptions
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.name.as_str())
-            .unwrap_or("")
+        self.subscriptions.iter().find(|s| s.id == id).map(|s| s.name.as_str()).unwrap_or("")
     }
 
     /// Looks an object up by vault and name (scenarios name their targets).
     pub fn find_object(&self, vault: usize, kind: ObjectKind, name: &str) -> Option<usize> {
-        self.objects
-            .iter()
-            .position(|o| o.vault == vault && o.kind == kind && o.name == name)
+        self.objects.iter().position(|o| o.vault == vault && o.kind == kind && o.name == name)
     }
 
     /// Adds an object to a vault after construction (scenario-only objects such as a break-glass password, which
     /// no benign identity is bound to). Must run before any event holds the vault: the vault's object lists can
     /// only be extended while its `Rc` is unshared (the object itself is always added).
-    pub fn add_object(
-        &mut self,
-        rng: &mut Rng,
-        vault: usize,
-        kind: ObjectKind,
-        name: &str,
-    ) -> usize {
+    pub fn add_object(&mut self, rng: &mut Rng, vault: usize, kind: ObjectKind, name: &str) -> usize {
         let index = self.objects.len();
-        self.objects
-            .push(new_object(rng, vault, kind, name, true, "ops"));
+        self.objects.push(new_object(rng, vault, kind, name, true, "ops"));
         if let Some(v) = Rc::get_mut(&mut self.vaults[vault]) {
             match kind {
                 ObjectKind::Secret => v.secrets.push(index),
@@ -689,14 +613,7 @@ impl World {
     }
 }
 
-fn new_object(
-    rng: &mut Rng,
-    vault: usize,
-    kind: ObjectKind,
-    name: &str,
-    production: bool,
-    area: &str,
-) -> KvObject {
+fn new_object(rng: &mut Rng, vault: usize, kind: ObjectKind, name: &str, production: bool, area: &str) -> KvObject {
     let version = rng.u128();
     let (key_type, key_size) = match kind {
         ObjectKind::Key => match rng.weighted(&[50, 35, 15]) {
@@ -717,10 +634,7 @@ fn new_object(
         ObjectKind::Key => None,
     };
     let subject = if kind == ObjectKind::Certificate {
-        let host = name
-            .trim_end_matches("-tls")
-            .replace("wildcard-", "*.")
-            .replace("-com", ".com");
+        let host = name.trim_end_matches("-tls").replace("wildcard-", "*.").replace("-com", ".com");
         if host.contains('.') {
             format!("CN={host}")
         } else {
@@ -772,24 +686,11 @@ fn make_objects(
             })
             .collect()
     };
-    let secret_n = if production {
-        rng.range(8, 25)
-    } else {
-        rng.range(4, 14)
-    };
+    let secret_n = if production { rng.range(8, 25) } else { rng.range(4, 14) };
     let secrets = take(ObjectKind::Secret, names::SECRETS, secret_n, rng);
-    let keys = take(
-        ObjectKind::Key,
-        names::KEYS,
-        rng.bucketed(&[(35, 0, 0), (45, 1, 2), (20, 3, 4)]),
-        rng,
-    );
-    let certificates = take(
-        ObjectKind::Certificate,
-        names::CERTIFICATES,
-        rng.bucketed(&[(40, 0, 0), (45, 1, 2), (15, 3, 3)]),
-        rng,
-    );
+    let keys = take(ObjectKind::Key, names::KEYS, rng.bucketed(&[(35, 0, 0), (45, 1, 2), (20, 3, 4)]), rng);
+    let certificates =
+        take(ObjectKind::Certificate, names::CERTIFICATES, rng.bucketed(&[(40, 0, 0), (45, 1, 2), (15, 3, 3)]), rng);
     (secrets, keys, certificates)
 }
 
@@ -799,12 +700,7 @@ fn bind_objects(rng: &mut Rng, vault: &Vault, crypto: bool, want: usize, bound: 
     let target = bound.len() + want;
     while bound.len() < target && attempts < 40 {
         attempts += 1;
-        let pool = if !vault.keys.is_empty()
-            && (if crypto {
-                rng.chance(700)
-            } else {
-                rng.chance(40)
-            }) {
+        let pool = if !vault.keys.is_empty() && (if crypto { rng.chance(700) } else { rng.chance(40) }) {
             &vault.keys
         } else if !vault.certificates.is_empty() && rng.chance(80) {
             &vault.certificates
@@ -848,11 +744,7 @@ mod tests {
             assert_eq!(v.upper_id, v.arm_id.to_uppercase());
         }
         for w in &a.workloads {
-            assert!(
-                !w.objects.is_empty() && w.objects.len() <= 5,
-                "{}",
-                w.principal.display_name
-            );
+            assert!(!w.objects.is_empty() && w.objects.len() <= 5, "{}", w.principal.display_name);
             for &ip in &w.ips {
                 assert!(network::is_azure(ip) || network::is_private(ip));
             }

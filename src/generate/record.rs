@@ -107,9 +107,7 @@ impl Operation {
         use Operation::*;
         match self {
             SecretGet => "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-            SecretList | SecretListVersions => {
-                "Microsoft.KeyVault/vaults/secrets/readMetadata/action"
-            }
+            SecretList | SecretListVersions => "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
             SecretSet => "Microsoft.KeyVault/vaults/secrets/setSecret/action",
             SecretDelete => "Microsoft.KeyVault/vaults/secrets/delete",
             SecretPurge => "Microsoft.KeyVault/vaults/deletedSecrets/delete",
@@ -123,12 +121,8 @@ impl Operation {
             KeyDecrypt => "Microsoft.KeyVault/vaults/keys/decrypt/action",
             KeyDelete => "Microsoft.KeyVault/vaults/keys/delete",
             KeyPurge => "Microsoft.KeyVault/vaults/deletedKeys/delete",
-            CertificateGet | CertificateList | CertificateListVersions => {
-                "Microsoft.KeyVault/vaults/certificates/read"
-            }
-            Authentication | VaultGet | VaultPut | VaultPatch | VaultDelete => {
-                "Microsoft.KeyVault/vaults/read"
-            }
+            CertificateGet | CertificateList | CertificateListVersions => "Microsoft.KeyVault/vaults/certificates/read",
+            Authentication | VaultGet | VaultPut | VaultPatch | VaultDelete => "Microsoft.KeyVault/vaults/read",
         }
     }
 }
@@ -288,9 +282,7 @@ impl MgmtOperation {
             MgmtOperation::AccessPolicyWrite => "Microsoft.KeyVault/vaults/accessPolicies/write",
             MgmtOperation::RoleAssignmentWrite => "Microsoft.Authorization/roleAssignments/write",
             MgmtOperation::DiagnosticSettingsWrite => "Microsoft.Insights/diagnosticSettings/write",
-            MgmtOperation::DiagnosticSettingsDelete => {
-                "Microsoft.Insights/diagnosticSettings/delete"
-            }
+            MgmtOperation::DiagnosticSettingsDelete => "Microsoft.Insights/diagnosticSettings/delete",
         }
     }
 
@@ -302,9 +294,7 @@ impl MgmtOperation {
             MgmtOperation::VaultPurge => "Purge Deleted Vault",
             MgmtOperation::AccessPolicyWrite => "Update Access Policy",
             MgmtOperation::RoleAssignmentWrite => "Create role assignment",
-            MgmtOperation::DiagnosticSettingsWrite => {
-                "Create or update resource diagnostic setting"
-            }
+            MgmtOperation::DiagnosticSettingsWrite => "Create or update resource diagnostic setting",
             MgmtOperation::DiagnosticSettingsDelete => "Delete resource diagnostic setting",
         }
     }
@@ -312,9 +302,7 @@ impl MgmtOperation {
     pub fn provider(self) -> &'static str {
         match self {
             MgmtOperation::RoleAssignmentWrite => "Microsoft.Authorization",
-            MgmtOperation::DiagnosticSettingsWrite | MgmtOperation::DiagnosticSettingsDelete => {
-                "Microsoft.Insights"
-            }
+            MgmtOperation::DiagnosticSettingsWrite | MgmtOperation::DiagnosticSettingsDelete => "Microsoft.Insights",
             _ => "Microsoft.KeyVault",
         }
     }

@@ -8,9 +8,7 @@ use std::rc::Rc;
 
 use super::clients::{self, Library, Sdk};
 use super::population::{KvObject, ObjectKind, Principal, Vault, Workload, World};
-use super::record::{
-    AuditEvent, Authorization, Caller, Description, Detail, Operation, Token, VaultConfig,
-};
+use super::record::{AuditEvent, Authorization, Caller, Description, Detail, Operation, Token, VaultConfig};
 use super::rng::{Guid, Rng, splitmix64};
 use super::time::{self, TICKS_PER_DAY, TICKS_PER_MS, Ticks};
 
@@ -155,14 +153,7 @@ impl Actor {
             Client::Ide => clients::VISUAL_STUDIO_APPID,
             _ => clients::AZURE_CLI_APPID,
         };
-        Actor {
-            principal: Rc::clone(principal),
-            appid: appid.to_string(),
-            acr: "0",
-            client,
-            ip,
-            token_ip: Some(ip),
-        }
+        Actor { principal: Rc::clone(principal), appid: appid.to_string(), acr: "0", client, ip, token_ip: Some(ip) }
     }
 
     pub fn service(principal: &Rc<Principal>, client: Client, ip: u32) -> Actor {
@@ -209,9 +200,7 @@ pub fn assignment_id(oid: Guid, vault: &str) -> Guid {
 }
 
 fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 pub fn vault_config(v: &Vault) -> VaultConfig {
@@ -220,12 +209,7 @@ pub fn vault_config(v: &Vault) -> VaultConfig {
         rbac: v.rbac,
         purge_protection: v.purge_protection,
         soft_delete_days: v.soft_delete_days,
-        network: v.firewall.then(|| {
-            (
-                "Deny",
-                vec!["145.131.64.0/20".to_string(), "193.173.32.0/20".to_string()],
-            )
-        }),
+        network: v.firewall.then(|| ("Deny", vec!["145.131.64.0/20".to_string(), "193.173.32.0/20".to_string()])),
         enabled_for_deployment: false,
         enabled_for_template_deployment: v.production,
     }
@@ -263,22 +247,14 @@ pub fn call(
     let vault = &world.vaults[vault_index];
     let client = actor.client;
     let vault_level = op.is_vault_level();
-    let api = if vault_level {
-        client.arm_api_version()
-    } else {
-        client.api_version()
-    };
+    let api = if vault_level { client.arm_api_version() } else { client.api_version() };
     let base = format!("https://{}", vault.host());
     let object = match target {
         Target::Object { index, .. } => world.objects.get(*index),
         _ => None,
     };
     let name = match target {
-        Target::Object { index, .. } => world
-            .objects
-            .get(*index)
-            .map(|o| o.name.clone())
-            .unwrap_or_default(),
+        Target::Object { index, .. } => world.objects.get(*index).map(|o| o.name.clone()).unwrap_or_default(),
         Target::Missing { name, .. } => name.clone(),
         _ => String::new(),
     };
@@ -289,23 +265,13 @@ pub fn call(
         (String::new(), Some(vault.uri.clone()))
     } else {
         match (op, target) {
-            (SecretList | KeyList | CertificateList, _) => {
-                (format!("/{coll}"), Some(format!("{base}/{coll}")))
+            (SecretList | KeyList | CertificateList, _) => (format!("/{coll}"), Some(format!("{base}/{coll}"))),
+            (SecretListVersions | CertificateListVersions, _) => {
+                (format!("/{coll}/{name}/versions"), Some(format!("{base}/{coll}/{name}")))
             }
-            (SecretListVersions | CertificateListVersions, _) => (
-                format!("/{coll}/{name}/versions"),
-                Some(format!("{base}/{coll}/{name}")),
-            ),
             (SecretPurge | KeyPurge, _) => {
-                let deleted = if op == SecretPurge {
-                    "deletedsecrets"
-                } else {
-                    "deletedkeys"
-                };
-                (
-                    format!("/{deleted}/{name}"),
-                    Some(format!("{base}/{deleted}/{name}")),
-                )
+                let deleted = if op == SecretPurge { "deletedsecrets" } else { "deletedkeys" };
+                (format!("/{deleted}/{name}"), Some(format!("{base}/{deleted}/{name}")))
             }
             (SecretDelete | KeyDelete | SecretSet, _) => {
                 let id = match (op, object) {
@@ -316,15 +282,9 @@ pub fn call(
             }
             (KeyCreate, _) => {
                 let id = object.map(|o| format!("{base}/keys/{name}/{}", o.version_hex()));
-                (
-                    format!("/keys/{name}/create"),
-                    id.or(Some(format!("{base}/keys/{name}"))),
-                )
+                (format!("/keys/{name}/create"), id.or(Some(format!("{base}/keys/{name}"))))
             }
-            (
-                KeySign | KeyVerify | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt,
-                Target::Object { .. },
-            ) => {
+            (KeySign | KeyVerify | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt, Target::Object { .. }) => {
                 let suffix = match op {
                     KeySign => "sign",
                     KeyVerify => "verify",
@@ -334,27 +294,17 @@ pub fn call(
                     _ => "decrypt",
                 };
                 let o = object.map(|o| o.version_hex()).unwrap_or_default();
-                (
-                    format!("/keys/{name}/{o}/{suffix}"),
-                    Some(format!("{base}/keys/{name}/{o}")),
-                )
+                (format!("/keys/{name}/{o}/{suffix}"), Some(format!("{base}/keys/{name}/{o}")))
             }
             (_, Target::Object { versioned, .. }) => match object {
                 Some(o) => (
                     object_path(o, *versioned, client.trailing_slash()),
                     Some(format!("{base}{}", object_path(o, true, false))),
                 ),
-                None => (
-                    format!("/{coll}/{name}"),
-                    Some(format!("{base}/{coll}/{name}")),
-                ),
+                None => (format!("/{coll}/{name}"), Some(format!("{base}/{coll}/{name}"))),
             },
             (_, Target::Missing { .. }) => {
-                let path = if client.trailing_slash() {
-                    format!("/{coll}/{name}/")
-                } else {
-                    format!("/{coll}/{name}")
-                };
+                let path = if client.trailing_slash() { format!("/{coll}/{name}/") } else { format!("/{coll}/{name}") };
                 (path, Some(format!("{base}/{coll}/{name}")))
             }
             _ => (format!("/{coll}"), Some(format!("{base}/{coll}"))),
@@ -373,10 +323,7 @@ pub fn call(
             if matches!(op, SecretList | KeyList | CertificateList) {
                 uri.push_str("&maxresults=25");
             }
-            uri.push_str(&format!(
-                "&_={}",
-                time::unix_millis(time) - rng.range(200, 900_000) as i64
-            ));
+            uri.push_str(&format!("&_={}", time::unix_millis(time) - rng.range(200, 900_000) as i64));
         }
         uri
     };
@@ -421,10 +368,9 @@ pub fn call(
         (_, Outcome::Throttled) => rng.range(0, 4),
         (_, Outcome::Denied) => rng.bucketed(&[(80, 1, 12), (20, 13, 60)]),
         _ if vault_level => rng.bucketed(&[(60, 20, 120), (35, 121, 600), (5, 601, 4000)]),
-        (
-            SecretList | KeyList | CertificateList | SecretListVersions | CertificateListVersions,
-            _,
-        ) => rng.bucketed(&[(60, 10, 60), (35, 61, 250), (5, 251, 3000)]),
+        (SecretList | KeyList | CertificateList | SecretListVersions | CertificateListVersions, _) => {
+            rng.bucketed(&[(60, 10, 60), (35, 61, 250), (5, 251, 3000)])
+        }
         (KeySign | KeyVerify | KeyWrap | KeyUnwrap | KeyEncrypt | KeyDecrypt | KeyCreate, _) => {
             rng.bucketed(&[(60, 8, 30), (35, 31, 120), (5, 121, 1500)])
         }
@@ -437,22 +383,18 @@ pub fn call(
         let authorized = outcome != Outcome::Denied;
         Authorization::Rbac {
             authorized,
-            assignment: (outcome == Outcome::Ok)
-                .then(|| assignment_id(actor.principal.oid, &vault.name)),
+            assignment: (outcome == Outcome::Ok).then(|| assignment_id(actor.principal.oid, &vault.name)),
         }
     } else {
-        Authorization::AccessPolicy {
-            matched: outcome != Outcome::Denied,
-        }
+        Authorization::AccessPolicy { matched: outcome != Outcome::Denied }
     };
 
-    let addr_auth = (vault.firewall && !vault_level).then_some(
-        if matches!(client, Client::PolicyScan | Client::ResourceGraph) {
+    let addr_auth =
+        (vault.firewall && !vault_level).then_some(if matches!(client, Client::PolicyScan | Client::ResourceGraph) {
             "TrustedService"
         } else {
             "PublicIP"
-        },
-    );
+        });
 
     let detail = match (op, outcome, object) {
         (VaultGet | VaultPut | VaultPatch, Outcome::Ok, _) => Detail::Vault(vault_config(vault)),
@@ -462,14 +404,7 @@ pub fn call(
             operations: if o.key_type == "EC" {
                 &["sign", "verify"]
             } else {
-                &[
-                    "encrypt",
-                    "decrypt",
-                    "sign",
-                    "verify",
-                    "wrapKey",
-                    "unwrapKey",
-                ]
+                &["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]
             },
             exp: time::unix_seconds(time + (730 - o.age_days) * TICKS_PER_DAY),
         },
@@ -499,11 +434,7 @@ pub fn call(
         status,
         description,
         duration_ms,
-        correlation_id: if rng.chance(30) {
-            None
-        } else {
-            Some(rng.guid())
-        },
+        correlation_id: if rng.chance(30) { None } else { Some(rng.guid()) },
         tls: client.tls(),
         authorization,
         addr_auth,
@@ -514,18 +445,13 @@ pub fn call(
 }
 
 fn actor_token(actor: &Actor) -> Token {
-    Token {
-        principal: Rc::clone(&actor.principal),
-        appid: actor.appid.clone(),
-        acr: actor.acr,
-        ipaddr: actor.token_ip,
-    }
+    Token { principal: Rc::clone(&actor.principal), appid: actor.appid.clone(), acr: actor.acr, ipaddr: actor.token_ip }
 }
 
 /// The 401 challenge that precedes `request`: same URI, agent, address and client request id, no identity.
 pub fn challenge(rng: &mut Rng, request: &AuditEvent) -> AuditEvent {
-    let gap = rng.bucketed(&[(70, 15, 80), (30, 81, 400)]) as Ticks * TICKS_PER_MS
-        + rng.below(TICKS_PER_MS as u64) as Ticks;
+    let gap =
+        rng.bucketed(&[(70, 15, 80), (30, 81, 400)]) as Ticks * TICKS_PER_MS + rng.below(TICKS_PER_MS as u64) as Ticks;
     AuditEvent {
         time: request.time - gap,
         vault: Rc::clone(&request.vault),
@@ -556,11 +482,8 @@ fn denial_text(world: &World, vault: &Vault, op: Operation, name: &str, token: &
     let appid = &token.appid;
     let (coll, perm) = op.permission();
     if vault.rbac {
-        let resource = if name.is_empty() {
-            vault.lower_id.clone()
-        } else {
-            format!("{}/{coll}/{name}", vault.lower_id)
-        };
+        let resource =
+            if name.is_empty() { vault.lower_id.clone() } else { format!("{}/{coll}/{name}", vault.lower_id) };
         format!(
             "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: appid={appid};oid={oid};iss=https://sts.windows.net/{tid}/\r\nAction: '{}'\r\nResource: '{resource}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: {};location={}\r\n",
             op.rbac_action(),
@@ -599,33 +522,18 @@ mod tests {
             0,
             v,
             Operation::SecretGet,
-            &Target::Object {
-                index: o,
-                versioned: false,
-            },
+            &Target::Object { index: o, versioned: false },
             &actor,
             Outcome::Ok,
         );
         assert_eq!(ev.status, 200);
-        assert!(ev.request_uri.starts_with(&format!(
-            "https://{}.vault.azure.net/",
-            world.vaults[v].name
-        )));
+        assert!(ev.request_uri.starts_with(&format!("https://{}.vault.azure.net/", world.vaults[v].name)));
         assert!(ev.request_uri.contains("?api-version=7."));
         let ch = challenge(&mut rng, &ev);
         assert_eq!(ch.status, 401);
         assert!(ch.time < ev.time);
         assert_eq!(ch.correlation_id, ev.correlation_id);
-        let denied = call(
-            &world,
-            &mut rng,
-            0,
-            v,
-            Operation::SecretList,
-            &Target::Collection,
-            &actor,
-            Outcome::Denied,
-        );
+        let denied = call(&world, &mut rng, 0, v, Operation::SecretList, &Target::Collection, &actor, Outcome::Denied);
         match &denied.description {
             Description::Text(t) => assert!(t.contains(&w.principal.oid.to_string())),
             other => panic!("{other:?}"),
@@ -636,10 +544,7 @@ mod tests {
             0,
             v,
             Operation::SecretPurge,
-            &Target::Object {
-                index: o,
-                versioned: false,
-            },
+            &Target::Object { index: o, versioned: false },
             &actor,
             Outcome::Ok,
         );

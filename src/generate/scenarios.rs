@@ -12,9 +12,7 @@ use super::population::{ObjectKind, Principal, PrincipalKind, WorkloadRole, Worl
 use super::record::{AccessPolicy, Detail, Generated, Operation, PolicyChange};
 use super::request::{self, Actor, Client, Outcome, Target};
 use super::rng::Rng;
-use super::time::{
-    TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, Ticks,
-};
+use super::time::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, Ticks};
 
 /// Attacker addresses (RFC 5737 documentation ranges: never Azure, never a real host).
 pub const ENUMERATION_IP: &str = "203.0.113.77";
@@ -104,11 +102,7 @@ impl Script<'_> {
 }
 
 fn at(start: Ticks, day: i64, hour: i64, minute: i64, second: i64) -> Ticks {
-    start
-        + day * TICKS_PER_DAY
-        + hour * TICKS_PER_HOUR
-        + minute * TICKS_PER_MINUTE
-        + second * TICKS_PER_SECOND
+    start + day * TICKS_PER_DAY + hour * TICKS_PER_HOUR + minute * TICKS_PER_MINUTE + second * TICKS_PER_SECOND
 }
 
 /// Whole minutes between two instants (rounded up), for the scenario stories.
@@ -121,9 +115,7 @@ fn secs(s: i64) -> Ticks {
 }
 
 fn upn_of(p: &Principal) -> String {
-    p.upn()
-        .map(str::to_string)
-        .unwrap_or_else(|| p.display_name.clone())
+    p.upn().map(str::to_string).unwrap_or_else(|| p.display_name.clone())
 }
 
 fn ip(text: &str) -> u32 {
@@ -149,18 +141,10 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
     let open = open_vaults(world);
 
     // People for the scenarios: ordinary (non-admin) users with some history, and two admins.
-    let ordinary: Vec<usize> = (0..world.users.len())
-        .filter(|&i| !world.users[i].admin && !world.users[i].objects.is_empty())
-        .collect();
-    let admins: Vec<usize> = (0..world.users.len())
-        .filter(|&i| world.users[i].admin)
-        .collect();
-    let pick_user = |k: usize| {
-        ordinary
-            .get(k % ordinary.len().max(1))
-            .copied()
-            .unwrap_or(0)
-    };
+    let ordinary: Vec<usize> =
+        (0..world.users.len()).filter(|&i| !world.users[i].admin && !world.users[i].objects.is_empty()).collect();
+    let admins: Vec<usize> = (0..world.users.len()).filter(|&i| world.users[i].admin).collect();
+    let pick_user = |k: usize| ordinary.get(k % ordinary.len().max(1)).copied().unwrap_or(0);
     let u_portal = pick_user(0);
     let u_cert = pick_user(4);
     let u_phished = pick_user(2);
@@ -173,28 +157,19 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         .iter()
         .copied()
         .find(|&v| {
-            !world.vaults[v].rbac
-                && !world.users[a_grant].vaults.contains(&v)
-                && world.vaults[v].secrets.len() >= 7
+            !world.vaults[v].rbac && !world.users[a_grant].vaults.contains(&v) && world.vaults[v].secrets.len() >= 7
         })
         .or_else(|| open.iter().copied().find(|&v| !world.vaults[v].rbac))
         .unwrap_or(0);
     let destroy_vault = {
         let score = |v: usize| {
             let vault = &world.vaults[v];
-            (vault.purge_protection as u32) * 4
-                + (vault.rbac as u32) * 2
-                + (!vault.production as u32)
+            (vault.purge_protection as u32) * 4 + (vault.rbac as u32) * 2 + (!vault.production as u32)
         };
-        let mut c: Vec<usize> = open
-            .iter()
-            .copied()
-            .filter(|&v| world.vaults[v].secrets.len() >= 8 && v != grant_vault)
-            .collect();
+        let mut c: Vec<usize> =
+            open.iter().copied().filter(|&v| world.vaults[v].secrets.len() >= 8 && v != grant_vault).collect();
         c.sort_by_key(|&v| score(v));
-        c.first()
-            .copied()
-            .unwrap_or(open.first().copied().unwrap_or(0))
+        c.first().copied().unwrap_or(open.first().copied().unwrap_or(0))
     };
     let taken = [grant_vault, destroy_vault];
     let bg_vault = open
@@ -206,24 +181,13 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         .iter()
         .copied()
         .filter(|v| !world.users[u_cert].vaults.contains(v) && !taken.contains(v) && *v != bg_vault)
-        .max_by_key(|&v| {
-            (
-                world.vaults[v].production,
-                !world.vaults[v].certificates.is_empty(),
-                std::cmp::Reverse(v),
-            )
-        })
+        .max_by_key(|&v| (world.vaults[v].production, !world.vaults[v].certificates.is_empty(), std::cmp::Reverse(v)))
         .unwrap_or(bg_vault);
 
     world.add_object(&mut rng, bg_vault, ObjectKind::Secret, BREAK_GLASS_SECRET);
     let cert = match world.vaults[cert_vault].certificates.first() {
         Some(&c) => c,
-        None => world.add_object(
-            &mut rng,
-            cert_vault,
-            ObjectKind::Certificate,
-            "wildcard-contoso-com",
-        ),
+        None => world.add_object(&mut rng, cert_vault, ObjectKind::Certificate, "wildcard-contoso-com"),
     };
     let cert_name = world.objects[cert].name.clone();
     // The certificate's addressable secret: same name, same version, PKCS#12 content.
@@ -234,12 +198,7 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
     world.objects[cert_secret].version = world.objects[cert].version;
     world.objects[cert_secret].content_type = Some("application/x-pkcs12");
     if world.vaults[destroy_vault].keys.is_empty() {
-        world.add_object(
-            &mut rng,
-            destroy_vault,
-            ObjectKind::Key,
-            "backup-encryption",
-        );
+        world.add_object(&mut rng, destroy_vault, ObjectKind::Key, "backup-encryption");
     }
 
     let world: &World = world;
@@ -252,57 +211,25 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         let user = &world.users[u_portal];
         let home = user.home_ips.first().copied().unwrap_or(user.office_ip);
         let actor = Actor::person(&user.principal, Client::Portal(user.browser), home);
-        let bg = world
-            .find_object(bg_vault, ObjectKind::Secret, BREAK_GLASS_SECRET)
-            .unwrap_or(0);
-        let mut s = Script {
-            world,
-            rng: &mut rng,
-            events: Vec::new(),
-        };
+        let bg = world.find_object(bg_vault, ObjectKind::Secret, BREAK_GLASS_SECRET).unwrap_or(0);
+        let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let t0 = at(start, 1, 21, 47, 2) + s.jitter();
-        s.call(
-            t0,
-            bg_vault,
-            Operation::VaultGet,
-            Target::Vault,
-            &actor,
-            Outcome::Ok,
-        );
-        s.call(
-            t0 + secs(38),
-            bg_vault,
-            Operation::SecretList,
-            Target::Collection,
-            &actor,
-            Outcome::Ok,
-        );
-        let obj = Target::Object {
-            index: bg,
-            versioned: true,
-        };
-        s.call(
-            t0 + secs(81),
-            bg_vault,
-            Operation::SecretListVersions,
-            obj.clone(),
-            &actor,
-            Outcome::Ok,
-        );
-        s.call(
-            t0 + secs(125),
-            bg_vault,
-            Operation::SecretGet,
-            obj,
-            &actor,
-            Outcome::Ok,
-        );
+        s.call(t0, bg_vault, Operation::VaultGet, Target::Vault, &actor, Outcome::Ok);
+        s.call(t0 + secs(38), bg_vault, Operation::SecretList, Target::Collection, &actor, Outcome::Ok);
+        let obj = Target::Object { index: bg, versioned: true };
+        s.call(t0 + secs(81), bg_vault, Operation::SecretListVersions, obj.clone(), &actor, Outcome::Ok);
+        s.call(t0 + secs(125), bg_vault, Operation::SecretGet, obj, &actor, Outcome::Ok);
         let (first, last) = s.span();
         scenarios.push(Scenario {
             number: 1,
             title: "Portal viewing of a break-glass secret",
             rules: "KV-06 (no prior SecretGet by this user on the vault), KV-17",
-            actor: format!("{} (oid {}), Azure Portal appid {}", upn_of(&user.principal), user.principal.oid, clients::AZURE_PORTAL_APPID),
+            actor: format!(
+                "{} (oid {}), Azure Portal appid {}",
+                upn_of(&user.principal),
+                user.principal.oid,
+                clients::AZURE_PORTAL_APPID
+            ),
             ip: format!("{} (the user's home ISP address)", ip_text(home)),
             vaults: vec![world.vaults[bg_vault].name.clone()],
             objects: vec![format!("secrets/{BREAK_GLASS_SECRET}")],
@@ -321,72 +248,17 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         let user = &world.users[u_cert];
         let home = user.home_ips.last().copied().unwrap_or(user.office_ip);
         let actor = Actor::person(&user.principal, Client::Portal(user.browser), home);
-        let mut s = Script {
-            world,
-            rng: &mut rng,
-            events: Vec::new(),
-        };
+        let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let t0 = at(start, 1, 19, 12, 30) + s.jitter();
-        s.call(
-            t0,
-            cert_vault,
-            Operation::VaultGet,
-            Target::Vault,
-            &actor,
-            Outcome::Ok,
-        );
-        s.call(
-            t0 + secs(25),
-            cert_vault,
-            Operation::CertificateList,
-            Target::Collection,
-            &actor,
-            Outcome::Ok,
-        );
-        let c = Target::Object {
-            index: cert,
-            versioned: false,
-        };
-        s.call(
-            t0 + secs(65),
-            cert_vault,
-            Operation::CertificateGet,
-            c,
-            &actor,
-            Outcome::Ok,
-        );
-        let cv = Target::Object {
-            index: cert,
-            versioned: true,
-        };
-        s.call(
-            t0 + secs(66),
-            cert_vault,
-            Operation::CertificateListVersions,
-            cv.clone(),
-            &actor,
-            Outcome::Ok,
-        );
-        s.call(
-            t0 + secs(97),
-            cert_vault,
-            Operation::CertificateGet,
-            cv,
-            &actor,
-            Outcome::Ok,
-        );
-        let sec = Target::Object {
-            index: cert_secret,
-            versioned: true,
-        };
-        s.call(
-            t0 + secs(152),
-            cert_vault,
-            Operation::SecretGet,
-            sec,
-            &actor,
-            Outcome::Ok,
-        );
+        s.call(t0, cert_vault, Operation::VaultGet, Target::Vault, &actor, Outcome::Ok);
+        s.call(t0 + secs(25), cert_vault, Operation::CertificateList, Target::Collection, &actor, Outcome::Ok);
+        let c = Target::Object { index: cert, versioned: false };
+        s.call(t0 + secs(65), cert_vault, Operation::CertificateGet, c, &actor, Outcome::Ok);
+        let cv = Target::Object { index: cert, versioned: true };
+        s.call(t0 + secs(66), cert_vault, Operation::CertificateListVersions, cv.clone(), &actor, Outcome::Ok);
+        s.call(t0 + secs(97), cert_vault, Operation::CertificateGet, cv, &actor, Outcome::Ok);
+        let sec = Target::Object { index: cert_secret, versioned: true };
+        s.call(t0 + secs(152), cert_vault, Operation::SecretGet, sec, &actor, Outcome::Ok);
         let (first, last) = s.span();
         scenarios.push(Scenario {
             number: 2,
@@ -410,22 +282,9 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
     {
         let user = &world.users[u_phished];
         let addr = ip(ENUMERATION_IP);
-        let actor = Actor::person(
-            &user.principal,
-            Client::Scripted(clients::PYTHON_REQUESTS_UA),
-            addr,
-        );
-        let targets: Vec<usize> = open
-            .iter()
-            .copied()
-            .filter(|v| !user.vaults.contains(v))
-            .take(5)
-            .collect();
-        let mut s = Script {
-            world,
-            rng: &mut rng,
-            events: Vec::new(),
-        };
+        let actor = Actor::person(&user.principal, Client::Scripted(clients::PYTHON_REQUESTS_UA), addr);
+        let targets: Vec<usize> = open.iter().copied().filter(|v| !user.vaults.contains(v)).take(5).collect();
+        let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let mut t = at(start, 0, 2, 13, 7) + s.jitter();
         let mut denied = 0;
         for (k, &vi) in targets.iter().enumerate() {
@@ -438,10 +297,7 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             ];
             for (j, &(op, name)) in ops.iter().enumerate() {
                 let target = match name {
-                    Some(n) => Target::Missing {
-                        kind: ObjectKind::Secret,
-                        name: n.to_string(),
-                    },
+                    Some(n) => Target::Missing { kind: ObjectKind::Secret, name: n.to_string() },
                     None => Target::Collection,
                 };
                 let i = s.call(t, vi, op, target, &actor, Outcome::Denied);
@@ -455,54 +311,22 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         }
         let denials_span = s.span();
         // Then the user's own vault, where the stolen token works.
-        let own: Vec<usize> = user
-            .objects
-            .iter()
-            .copied()
-            .filter(|&o| world.objects[o].kind == ObjectKind::Secret)
-            .collect();
+        let own: Vec<usize> =
+            user.objects.iter().copied().filter(|&o| world.objects[o].kind == ObjectKind::Secret).collect();
         let mut looted = Vec::new();
         if let Some(&first_obj) = own.first() {
             let vi = world.objects[first_obj].vault;
-            s.call(
-                t,
-                vi,
-                Operation::SecretList,
-                Target::Collection,
-                &actor,
-                Outcome::Ok,
-            );
-            for &o in own
-                .iter()
-                .filter(|&&o| world.objects[o].vault == vi)
-                .take(2)
-            {
+            s.call(t, vi, Operation::SecretList, Target::Collection, &actor, Outcome::Ok);
+            for &o in own.iter().filter(|&&o| world.objects[o].vault == vi).take(2) {
                 t += s.rng.range(3, 15) as Ticks * TICKS_PER_SECOND;
-                s.call(
-                    t,
-                    vi,
-                    Operation::SecretGet,
-                    Target::Object {
-                        index: o,
-                        versioned: false,
-                    },
-                    &actor,
-                    Outcome::Ok,
-                );
-                looted.push(format!(
-                    "{}/secrets/{}",
-                    world.vaults[vi].name, world.objects[o].name
-                ));
+                s.call(t, vi, Operation::SecretGet, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
+                looted.push(format!("{}/secrets/{}", world.vaults[vi].name, world.objects[o].name));
             }
         }
         let (first, last) = s.span();
-        let mut vaults: Vec<String> = targets
-            .iter()
-            .map(|&v| world.vaults[v].name.clone())
-            .collect();
+        let mut vaults: Vec<String> = targets.iter().map(|&v| world.vaults[v].name.clone()).collect();
         vaults.push("(own vault: see objects)".to_string());
-        let mut objects =
-            vec!["secret names guessed: admin-password, sql-admin-password".to_string()];
+        let mut objects = vec!["secret names guessed: admin-password, sql-admin-password".to_string()];
         objects.extend(looted);
         scenarios.push(Scenario {
             number: 3,
@@ -545,29 +369,12 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             secrets: vec!["get", "list"],
             certificates: vec![],
         };
-        let mut s = Script {
-            world,
-            rng: &mut rng,
-            events: Vec::new(),
-        };
+        let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let t0 = at(start, 1, 3, 22, 15) + s.jitter();
-        s.mgmt(
-            t0,
-            &actor,
-            &MgmtRequest::access_policy(world, vi, "add", oid, &["get", "list"]),
-        );
-        let i = s.call(
-            t0 + 400 * TICKS_PER_MS,
-            vi,
-            Operation::VaultPatch,
-            Target::Vault,
-            &actor,
-            Outcome::Ok,
-        );
+        s.mgmt(t0, &actor, &MgmtRequest::access_policy(world, vi, "add", oid, &["get", "list"]));
+        let i = s.call(t0 + 400 * TICKS_PER_MS, vi, Operation::VaultPatch, Target::Vault, &actor, Outcome::Ok);
         if let Some(Generated::Audit(ev)) = s.events.get_mut(i) {
-            ev.request_uri =
-                ev.request_uri
-                    .replacen("?api-version", "/accessPolicies/add?api-version", 1);
+            ev.request_uri = ev.request_uri.replacen("?api-version", "/accessPolicies/add?api-version", 1);
             ev.detail = Detail::AccessPolicyChange(Box::new(PolicyChange {
                 config: request::vault_config(&vault),
                 added: Some(policy.clone()),
@@ -575,56 +382,21 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             }));
         }
         let mut t = t0 + secs(52);
-        let li = s.call(
-            t,
-            vi,
-            Operation::SecretList,
-            Target::Collection,
-            &actor,
-            Outcome::Ok,
-        );
+        let li = s.call(t, vi, Operation::SecretList, Target::Collection, &actor, Outcome::Ok);
         s.challenge_before(li);
-        let secrets: Vec<usize> = vault
-            .secrets
-            .iter()
-            .copied()
-            .filter(|&o| world.objects[o].name != BREAK_GLASS_SECRET)
-            .take(7)
-            .collect();
+        let secrets: Vec<usize> =
+            vault.secrets.iter().copied().filter(|&o| world.objects[o].name != BREAK_GLASS_SECRET).take(7).collect();
         let mut names = Vec::new();
         for &o in &secrets {
             t += s.rng.range(12, 35) as Ticks * TICKS_PER_SECOND + s.jitter();
-            s.call(
-                t,
-                vi,
-                Operation::SecretGet,
-                Target::Object {
-                    index: o,
-                    versioned: false,
-                },
-                &actor,
-                Outcome::Ok,
-            );
+            s.call(t, vi, Operation::SecretGet, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
             names.push(format!("secrets/{}", world.objects[o].name));
         }
         let t_remove = t0 + 7 * TICKS_PER_MINUTE + secs(31);
-        s.mgmt(
-            t_remove,
-            &actor,
-            &MgmtRequest::access_policy(world, vi, "remove", oid, &["get", "list"]),
-        );
-        let i = s.call(
-            t_remove + 350 * TICKS_PER_MS,
-            vi,
-            Operation::VaultPatch,
-            Target::Vault,
-            &actor,
-            Outcome::Ok,
-        );
+        s.mgmt(t_remove, &actor, &MgmtRequest::access_policy(world, vi, "remove", oid, &["get", "list"]));
+        let i = s.call(t_remove + 350 * TICKS_PER_MS, vi, Operation::VaultPatch, Target::Vault, &actor, Outcome::Ok);
         if let Some(Generated::Audit(ev)) = s.events.get_mut(i) {
-            ev.request_uri =
-                ev.request_uri
-                    .replacen("?api-version", "/accessPolicies/remove?api-version", 1);
+            ev.request_uri = ev.request_uri.replacen("?api-version", "/accessPolicies/remove?api-version", 1);
             ev.detail = Detail::AccessPolicyChange(Box::new(PolicyChange {
                 config: request::vault_config(&vault),
                 added: None,
@@ -659,11 +431,7 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         let addr = ip(TOR_EXIT_IP);
         let mut actor = Actor::person(&user.principal, Client::Ide, addr);
         actor.token_ip = Some(user.office_ip);
-        let mut s = Script {
-            world,
-            rng: &mut rng,
-            events: Vec::new(),
-        };
+        let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let mut t = at(start, 2, 0, 41, 19) + s.jitter();
         let own: Vec<usize> = user.objects.clone();
         let mut touched = Vec::new();
@@ -671,62 +439,24 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         if let Some(&o0) = own.first() {
             let vi = world.objects[o0].vault;
             vaults.push(world.vaults[vi].name.clone());
-            let li = s.call(
-                t,
-                vi,
-                Operation::SecretList,
-                Target::Collection,
-                &actor,
-                Outcome::Ok,
-            );
+            let li = s.call(t, vi, Operation::SecretList, Target::Collection, &actor, Outcome::Ok);
             s.challenge_before(li);
-            for &o in own
-                .iter()
-                .filter(|&&o| world.objects[o].kind == ObjectKind::Secret)
-                .take(3)
-            {
+            for &o in own.iter().filter(|&&o| world.objects[o].kind == ObjectKind::Secret).take(3) {
                 t += s.rng.range(20, 90) as Ticks * TICKS_PER_SECOND;
                 let ov = world.objects[o].vault;
                 if !vaults.contains(&world.vaults[ov].name) {
                     vaults.push(world.vaults[ov].name.clone());
                 }
-                s.call(
-                    t,
-                    ov,
-                    Operation::SecretGet,
-                    Target::Object {
-                        index: o,
-                        versioned: false,
-                    },
-                    &actor,
-                    Outcome::Ok,
-                );
-                touched.push(format!(
-                    "{}/secrets/{}",
-                    world.vaults[ov].name, world.objects[o].name
-                ));
+                s.call(t, ov, Operation::SecretGet, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
+                touched.push(format!("{}/secrets/{}", world.vaults[ov].name, world.objects[o].name));
             }
         }
-        let other = open
-            .iter()
-            .copied()
-            .find(|v| !user.vaults.contains(v) && *v != bg_vault)
-            .unwrap_or(0);
+        let other = open.iter().copied().find(|v| !user.vaults.contains(v) && *v != bg_vault).unwrap_or(0);
         vaults.push(format!("{} (denied)", world.vaults[other].name));
         for name in ["sql-admin-password", "storage-account-key", "client-secret"] {
             t += s.rng.range(30, 120) as Ticks * TICKS_PER_SECOND;
-            let target = Target::Missing {
-                kind: ObjectKind::Secret,
-                name: name.to_string(),
-            };
-            s.call(
-                t,
-                other,
-                Operation::SecretGet,
-                target,
-                &actor,
-                Outcome::Denied,
-            );
+            let target = Target::Missing { kind: ObjectKind::Secret, name: name.to_string() };
+            s.call(t, other, Operation::SecretGet, target, &actor, Outcome::Denied);
             touched.push(format!("{}/secrets/{name} (403)", world.vaults[other].name));
         }
         let (first, last) = s.span();
@@ -759,42 +489,20 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
                 w.role == WorkloadRole::App
                     && matches!(w.principal.kind, PrincipalKind::ManagedIdentity { .. })
                     && w.ips.iter().all(|&a| network::is_azure(a))
-                    && w.objects
-                        .iter()
-                        .any(|&o| world.objects[o].kind == ObjectKind::Secret)
+                    && w.objects.iter().any(|&o| world.objects[o].kind == ObjectKind::Secret)
             })
             .or_else(|| world.workloads.first());
         if let Some(w) = mi {
             let addr = ip(TOKEN_REPLAY_IP);
             let mut actor = Actor::workload(w, addr);
             actor.client = Client::Scripted(clients::CURL_UA);
-            let mut s = Script {
-                world,
-                rng: &mut rng,
-                events: Vec::new(),
-            };
+            let mut s = Script { world, rng: &mut rng, events: Vec::new() };
             let mut t = at(start, 1, 16, 8, 44) + s.jitter();
             let mut names = Vec::new();
             let mut vaults = Vec::new();
-            for &o in w
-                .objects
-                .iter()
-                .filter(|&&o| world.objects[o].kind == ObjectKind::Secret)
-                .cycle()
-                .take(4)
-            {
+            for &o in w.objects.iter().filter(|&&o| world.objects[o].kind == ObjectKind::Secret).cycle().take(4) {
                 let vi = world.objects[o].vault;
-                s.call(
-                    t,
-                    vi,
-                    Operation::SecretGet,
-                    Target::Object {
-                        index: o,
-                        versioned: false,
-                    },
-                    &actor,
-                    Outcome::Ok,
-                );
+                s.call(t, vi, Operation::SecretGet, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
                 let n = format!("secrets/{}", world.objects[o].name);
                 if !names.contains(&n) {
                     names.push(n);
@@ -846,98 +554,31 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         let actor = Actor::person(&admin.principal, Client::Cli { linux: true }, addr);
         let vi = destroy_vault;
         let vault = Rc::clone(&world.vaults[vi]);
-        let mut s = Script {
-            world,
-            rng: &mut rng,
-            events: Vec::new(),
-        };
+        let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let t0 = at(start, 2, 4, 10, 33) + s.jitter();
-        let setting = vault
-            .diagnostic_settings
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "send-to-law".to_string());
-        s.mgmt(
-            t0,
-            &actor,
-            &MgmtRequest::diagnostic_setting(world, vi, &setting, true),
-        );
+        let setting = vault.diagnostic_settings.first().cloned().unwrap_or_else(|| "send-to-law".to_string());
+        s.mgmt(t0, &actor, &MgmtRequest::diagnostic_setting(world, vi, &setting, true));
         let mut t = t0 + secs(184);
-        let li = s.call(
-            t,
-            vi,
-            Operation::SecretList,
-            Target::Collection,
-            &actor,
-            Outcome::Ok,
-        );
+        let li = s.call(t, vi, Operation::SecretList, Target::Collection, &actor, Outcome::Ok);
         s.challenge_before(li);
-        let victims: Vec<usize> = vault
-            .secrets
-            .iter()
-            .copied()
-            .filter(|&o| world.objects[o].name != BREAK_GLASS_SECRET)
-            .take(7)
-            .collect();
+        let victims: Vec<usize> =
+            vault.secrets.iter().copied().filter(|&o| world.objects[o].name != BREAK_GLASS_SECRET).take(7).collect();
         let mut names = Vec::new();
         for &o in &victims {
             t += s.rng.range(15, 50) as Ticks * TICKS_PER_SECOND + s.jitter();
-            s.call(
-                t,
-                vi,
-                Operation::SecretDelete,
-                Target::Object {
-                    index: o,
-                    versioned: false,
-                },
-                &actor,
-                Outcome::Ok,
-            );
+            s.call(t, vi, Operation::SecretDelete, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
             names.push(format!("secrets/{}", world.objects[o].name));
         }
         for &o in &victims {
             t += s.rng.range(8, 25) as Ticks * TICKS_PER_SECOND + s.jitter();
-            s.call(
-                t,
-                vi,
-                Operation::SecretPurge,
-                Target::Object {
-                    index: o,
-                    versioned: false,
-                },
-                &actor,
-                Outcome::Ok,
-            );
+            s.call(t, vi, Operation::SecretPurge, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
         }
         let key = vault.keys.first().copied().unwrap_or(0);
         t += secs(40);
-        s.call(
-            t,
-            vi,
-            Operation::KeyDelete,
-            Target::Object {
-                index: key,
-                versioned: false,
-            },
-            &actor,
-            Outcome::Ok,
-        );
+        s.call(t, vi, Operation::KeyDelete, Target::Object { index: key, versioned: false }, &actor, Outcome::Ok);
         t += secs(21);
-        s.call(
-            t,
-            vi,
-            Operation::KeyPurge,
-            Target::Object {
-                index: key,
-                versioned: false,
-            },
-            &actor,
-            Outcome::Denied,
-        );
-        names.push(format!(
-            "keys/{} (deleted; purge denied: no keys purge permission)",
-            world.objects[key].name
-        ));
+        s.call(t, vi, Operation::KeyPurge, Target::Object { index: key, versioned: false }, &actor, Outcome::Denied);
+        names.push(format!("keys/{} (deleted; purge denied: no keys purge permission)", world.objects[key].name));
         let (first, last) = s.span();
         scenarios.push(Scenario {
             number: 7,
@@ -968,10 +609,7 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         let sp = Rc::new(Principal {
             oid: rng.guid(),
             display_name: "sp-legacy-backup".to_string(),
-            kind: PrincipalKind::ServicePrincipal {
-                appid: rng.guid(),
-                acr: "1",
-            },
+            kind: PrincipalKind::ServicePrincipal { appid: rng.guid(), acr: "1" },
         });
         let addr = ip(MASS_RETRIEVAL_IP);
         let actor = Actor {
@@ -985,16 +623,10 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
         let pair: Vec<usize> = open
             .iter()
             .copied()
-            .filter(|&v| {
-                world.vaults[v].secrets.len() >= 8 && v != destroy_vault && v != grant_vault
-            })
+            .filter(|&v| world.vaults[v].secrets.len() >= 8 && v != destroy_vault && v != grant_vault)
             .take(2)
             .collect();
-        let mut s = Script {
-            world,
-            rng: &mut rng,
-            events: Vec::new(),
-        };
+        let mut s = Script { world, rng: &mut rng, events: Vec::new() };
         let t0 = at(start, 0, 22, 31, 4) + s.jitter();
         let mut t = t0;
         let mut all = Vec::new();
@@ -1017,28 +649,11 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
             let mut listed = Vec::new();
             for &(vi, o) in &all {
                 if !listed.contains(&vi) {
-                    s.call(
-                        t,
-                        vi,
-                        Operation::SecretList,
-                        Target::Collection,
-                        &actor,
-                        Outcome::Ok,
-                    );
+                    s.call(t, vi, Operation::SecretList, Target::Collection, &actor, Outcome::Ok);
                     listed.push(vi);
                     t += s.rng.range(300, 900) as Ticks * TICKS_PER_MS;
                 }
-                s.call(
-                    t,
-                    vi,
-                    Operation::SecretGet,
-                    Target::Object {
-                        index: o,
-                        versioned: false,
-                    },
-                    &actor,
-                    Outcome::Ok,
-                );
+                s.call(t, vi, Operation::SecretGet, Target::Object { index: o, versioned: false }, &actor, Outcome::Ok);
                 gets += 1;
                 t += s.rng.range(400, 2500) as Ticks * TICKS_PER_MS;
             }
@@ -1072,11 +687,7 @@ pub fn plant(world: &mut World, seed: u64, start: Ticks) -> Planted {
 
     events.sort_by_key(Generated::time);
     scenarios.sort_by_key(|s| s.first);
-    Planted {
-        events,
-        scenarios,
-        tor_exits,
-    }
+    Planted { events, scenarios, tor_exits }
 }
 
 /// A few dozen exit addresses in 192.0.2.0/24 (TEST-NET-1), including the scenario's.

@@ -16,13 +16,7 @@ use super::{Format, demo, intel, scenarios, sink_for, time};
 const EVENTS: u64 = 700;
 
 fn plan(seed: u64, events: u64, days: u64) -> Plan {
-    Plan {
-        seed,
-        events,
-        start: time::parse_start("2026-10-01T00:00:00Z").unwrap(),
-        days,
-        decommission: days >= 2,
-    }
+    Plan { seed, events, start: time::parse_start("2026-10-01T00:00:00Z").unwrap(), days, decommission: days >= 2 }
 }
 
 /// Generates `format` into `path` (a file, or a directory for storage).
@@ -41,11 +35,7 @@ fn generate(format: Format, plan: &Plan) -> Vec<u8> {
 }
 
 fn jsonl_records(bytes: &[u8]) -> Vec<Value> {
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect()
+    bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
 }
 
 fn is_iso7(s: &str) -> bool {
@@ -71,9 +61,7 @@ fn same_seed_same_bytes_different_seed_different_bytes() {
     let gz = std::fs::read(&x).unwrap();
     assert_eq!(gz, std::fs::read(&y).unwrap());
     let mut unzipped = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut unzipped)
-        .unwrap();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut unzipped).unwrap();
     assert_eq!(unzipped, a);
 }
 
@@ -104,16 +92,8 @@ fn jsonl_records_have_the_auditevent_shape() {
         assert_eq!(r["resultType"], "Success");
         assert!(r["durationMs"].is_string(), "durationMs is a string");
         r["durationMs"].as_str().unwrap().parse::<u32>().unwrap();
-        assert!(
-            r["callerIpAddress"]
-                .as_str()
-                .unwrap()
-                .parse::<std::net::Ipv4Addr>()
-                .is_ok()
-        );
-        let status = r["properties"]["httpStatusCode"]
-            .as_u64()
-            .expect("httpStatusCode is a number");
+        assert!(r["callerIpAddress"].as_str().unwrap().parse::<std::net::Ipv4Addr>().is_ok());
+        let status = r["properties"]["httpStatusCode"].as_u64().expect("httpStatusCode is a number");
         statuses.insert(status);
         let op = r["operationName"].as_str().unwrap().to_string();
         let claim = &r["identity"]["claim"];
@@ -122,19 +102,10 @@ fn jsonl_records_have_the_auditevent_shape() {
             assert_eq!(status, 401);
             assert_eq!(r["resultSignature"], "Unauthorized");
         } else if op.starts_with("Vault") {
-            assert!(
-                claim[super::write::auditevent::CLAIM_OBJECT_ID].is_string(),
-                "long claims on {op}"
-            );
-            assert!(
-                r["operationVersion"].as_str().unwrap().starts_with("20"),
-                "ARM api-version"
-            );
+            assert!(claim[super::write::auditevent::CLAIM_OBJECT_ID].is_string(), "long claims on {op}");
+            assert!(r["operationVersion"].as_str().unwrap().starts_with("20"), "ARM api-version");
         } else {
-            assert!(
-                is_guid(claim["oid"].as_str().unwrap()),
-                "short claims on {op}"
-            );
+            assert!(is_guid(claim["oid"].as_str().unwrap()), "short claims on {op}");
             assert!(r["operationVersion"].as_str().unwrap().starts_with("7."));
             let p = &r["properties"];
             assert!(p["isAccessPolicyMatch"].is_boolean() ^ p["isRbacAuthorized"].is_boolean());
@@ -147,43 +118,21 @@ fn jsonl_records_have_the_auditevent_shape() {
         }
         ops.insert(op);
     }
-    for op in [
-        "SecretGet",
-        "SecretList",
-        "VaultGet",
-        "Authentication",
-        "CertificateGet",
-    ] {
+    for op in ["SecretGet", "SecretList", "VaultGet", "Authentication", "CertificateGet"] {
         assert!(ops.contains(op), "missing {op}");
     }
     assert!(
-        [
-            "KeySign",
-            "KeyUnwrap",
-            "KeyWrap",
-            "KeyDecrypt",
-            "KeyEncrypt",
-            "KeyVerify"
-        ]
-        .iter()
-        .any(|op| ops.contains(*op))
+        ["KeySign", "KeyUnwrap", "KeyWrap", "KeyDecrypt", "KeyEncrypt", "KeyVerify"].iter().any(|op| ops.contains(*op))
     );
     for s in [200, 401, 403, 404, 429] {
         assert!(statuses.contains(&s), "missing status {s}");
     }
     let share = escaped as f64 / records.len() as f64;
     assert!((0.004..0.03).contains(&share), "escaped share {share}");
+    assert!(records.iter().any(|r| r["identity"]["claim"]["xms_mirid"].is_string()));
     assert!(
-        records
-            .iter()
-            .any(|r| r["identity"]["claim"]["xms_mirid"].is_string())
+        records.iter().any(|r| { r["properties"]["clientInfo"].as_str().unwrap().starts_with("AzureResourceGraph") })
     );
-    assert!(records.iter().any(|r| {
-        r["properties"]["clientInfo"]
-            .as_str()
-            .unwrap()
-            .starts_with("AzureResourceGraph")
-    }));
 }
 
 #[test]
@@ -195,10 +144,7 @@ fn records_array_and_storage_carry_the_same_records() {
     let mut from_docs = Vec::new();
     let text = String::from_utf8(records.clone()).unwrap();
     assert!(text.starts_with("{\"records\":["), "first document compact");
-    assert!(
-        text.contains("\n{\n    \"records\": [\n        {\n"),
-        "a pretty-printed document follows"
-    );
+    assert!(text.contains("\n{\n    \"records\": [\n        {\n"), "a pretty-printed document follows");
     for doc in serde_json::Deserializer::from_slice(&records).into_iter::<Value>() {
         let doc = doc.unwrap();
         from_docs.extend(doc["records"].as_array().unwrap().iter().cloned());
@@ -226,11 +172,7 @@ fn records_array_and_storage_carry_the_same_records() {
     let mut late = 0;
     let mut activity = 0;
     for blob in &blobs {
-        let rel = blob
-            .strip_prefix(dir.path())
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
+        let rel = blob.strip_prefix(dir.path()).unwrap().to_string_lossy().to_string();
         assert!(rel.ends_with("/m=00/PT1H.json"), "{rel}");
         let hour = rel.split("/h=").nth(1).unwrap()[..2].to_string();
         for r in jsonl_records(&std::fs::read(blob).unwrap()) {
@@ -242,20 +184,11 @@ fn records_array_and_storage_carry_the_same_records() {
                 }
                 stored.push(r);
             } else {
-                assert!(
-                    rel.starts_with("insights-activity-logs/resourceId=/SUBSCRIPTIONS/"),
-                    "{rel}"
-                );
+                assert!(rel.starts_with("insights-activity-logs/resourceId=/SUBSCRIPTIONS/"), "{rel}");
                 assert_eq!(r["category"], "Administrative");
                 assert_eq!(r["durationMs"], 0);
                 assert!(r["identity"]["authorization"]["action"].is_string());
-                assert!(
-                    r["operationName"]
-                        .as_str()
-                        .unwrap()
-                        .chars()
-                        .all(|c| !c.is_lowercase())
-                );
+                assert!(r["operationName"].as_str().unwrap().chars().all(|c| !c.is_lowercase()));
                 activity += 1;
             }
         }
@@ -279,10 +212,7 @@ fn diagnostics_query_api_and_az_cli_rows() {
     assert_eq!(rows.len(), reference.len());
     for (row, raw) in rows.iter().zip(&reference) {
         let o = row.as_object().unwrap();
-        assert!(
-            o.values().all(|v| !v.is_null()),
-            "absent columns are omitted, not null"
-        );
+        assert!(o.values().all(|v| !v.is_null()), "absent columns are omitted, not null");
         assert_eq!(row["Type"], "AzureDiagnostics");
         assert_eq!(row["ResourceProvider"], "MICROSOFT.KEYVAULT");
         assert_eq!(row["ResourceType"], "VAULTS");
@@ -290,26 +220,15 @@ fn diagnostics_query_api_and_az_cli_rows() {
         assert_eq!(row["TimeGenerated"], raw["time"]);
         assert_eq!(row["CallerIPAddress"], raw["callerIpAddress"]);
         assert!(row["DurationMs"].is_u64());
-        assert!(
-            row["httpStatusCode_d"].is_u64(),
-            "integral real printed as 200"
-        );
-        assert_eq!(
-            row["httpStatusCode_d"].as_f64(),
-            raw["properties"]["httpStatusCode"].as_f64()
-        );
+        assert!(row["httpStatusCode_d"].is_u64(), "integral real printed as 200");
+        assert_eq!(row["httpStatusCode_d"].as_f64(), raw["properties"]["httpStatusCode"].as_f64());
         let lower = row["_ResourceId"].as_str().unwrap();
         assert_eq!(lower, lower.to_lowercase());
         if let Some(oid) = raw["identity"]["claim"]["oid"].as_str() {
             assert_eq!(row["identity_claim_oid_g"], oid);
         }
-        if let Some(oid) =
-            raw["identity"]["claim"][super::write::auditevent::CLAIM_OBJECT_ID].as_str()
-        {
-            assert_eq!(
-                row["identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g"],
-                oid
-            );
+        if let Some(oid) = raw["identity"]["claim"][super::write::auditevent::CLAIM_OBJECT_ID].as_str() {
+            assert_eq!(row["identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g"], oid);
         }
         if raw["properties"]["isRbacAuthorized"].is_boolean() {
             assert!(row["isRbacAuthorized_b"].is_boolean());
@@ -320,10 +239,8 @@ fn diagnostics_query_api_and_az_cli_rows() {
     let table = &api["tables"][0];
     assert_eq!(table["name"], "PrimaryResult");
     let columns = table["columns"].as_array().unwrap();
-    let types: Vec<(&str, &str)> = columns
-        .iter()
-        .map(|c| (c["name"].as_str().unwrap(), c["type"].as_str().unwrap()))
-        .collect();
+    let types: Vec<(&str, &str)> =
+        columns.iter().map(|c| (c["name"].as_str().unwrap(), c["type"].as_str().unwrap())).collect();
     let col = |name: &str| types.iter().position(|(n, _)| *n == name).unwrap();
     assert_eq!(types[col("TimeGenerated")].1, "datetime");
     assert_eq!(types[col("httpStatusCode_d")].1, "real");
@@ -355,16 +272,8 @@ fn diagnostics_query_api_and_az_cli_rows() {
 
     let cli_bytes = generate(Format::AzCli, &p);
     let cli_text = std::str::from_utf8(&cli_bytes).unwrap();
-    assert!(
-        cli_text.starts_with("[\n  {\n    \"TableName\": \"PrimaryResult\",\n"),
-        "TableName first"
-    );
-    assert_eq!(
-        cli_text
-            .matches("{\n    \"TableName\": \"PrimaryResult\",")
-            .count(),
-        reference.len()
-    );
+    assert!(cli_text.starts_with("[\n  {\n    \"TableName\": \"PrimaryResult\",\n"), "TableName first");
+    assert_eq!(cli_text.matches("{\n    \"TableName\": \"PrimaryResult\",").count(), reference.len());
     let cli: Vec<Value> = serde_json::from_slice(&cli_bytes).unwrap();
     assert_eq!(cli.len(), reference.len());
     for (row, raw) in cli.iter().zip(&reference) {
@@ -413,19 +322,10 @@ fn portal_csv_export() {
     assert!(text.starts_with("TenantId,\"TimeGenerated [UTC]\","));
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let headers = reader.headers().unwrap().clone();
-    let time_col = headers
-        .iter()
-        .position(|h| h == "TimeGenerated [UTC]")
-        .unwrap();
+    let time_col = headers.iter().position(|h| h == "TimeGenerated [UTC]").unwrap();
     let op_col = headers.iter().position(|h| h == "OperationName").unwrap();
-    let status_col = headers
-        .iter()
-        .position(|h| h == "httpStatusCode_d")
-        .unwrap();
-    let upn_col = headers
-        .iter()
-        .position(|h| h == "identity_claim_upn_s")
-        .unwrap();
+    let status_col = headers.iter().position(|h| h == "httpStatusCode_d").unwrap();
+    let upn_col = headers.iter().position(|h| h == "identity_claim_upn_s").unwrap();
     let mut n = 0;
     let mut empty_upn = 0;
     for (record, raw) in reader.records().zip(&reference) {
@@ -435,16 +335,9 @@ fn portal_csv_export() {
         let (date, clock) = when.split_once(", ").unwrap();
         assert_eq!(date.split('/').count(), 3);
         assert!(clock.ends_with(" AM") || clock.ends_with(" PM"), "{when}");
-        assert_eq!(
-            clock.split('.').nth(1).unwrap().len(),
-            6,
-            "milliseconds then AM/PM: {when}"
-        );
+        assert_eq!(clock.split('.').nth(1).unwrap().len(), 6, "milliseconds then AM/PM: {when}");
         assert_eq!(&record[op_col], raw["operationName"].as_str().unwrap());
-        assert_eq!(
-            record[status_col].parse::<u64>().unwrap(),
-            raw["properties"]["httpStatusCode"].as_u64().unwrap()
-        );
+        assert_eq!(record[status_col].parse::<u64>().unwrap(), raw["properties"]["httpStatusCode"].as_u64().unwrap());
         if record[upn_col].is_empty() {
             empty_upn += 1;
         }
@@ -452,10 +345,7 @@ fn portal_csv_export() {
     }
     assert_eq!(n, reference.len());
     assert!(empty_upn > 0, "nulls are empty fields");
-    assert!(
-        text.contains(",\"10/1/2026, "),
-        "dates quoted because of the comma"
-    );
+    assert!(text.contains(",\"10/1/2026, "), "dates quoted because of the comma");
 }
 
 #[test]
@@ -472,19 +362,10 @@ fn activity_log_eventdata() {
             assert!(t <= *prev, "newest first");
         }
         previous = Some(t);
-        for key in [
-            "operationName",
-            "status",
-            "subStatus",
-            "category",
-            "eventName",
-            "resourceProviderName",
-            "resourceType",
-        ] {
-            assert!(
-                e[key]["value"].is_string() && e[key]["localizedValue"].is_string(),
-                "{key}"
-            );
+        for key in
+            ["operationName", "status", "subStatus", "category", "eventName", "resourceProviderName", "resourceType"]
+        {
+            assert!(e[key]["value"].is_string() && e[key]["localizedValue"].is_string(), "{key}");
         }
         for key in [
             "caller",
@@ -500,41 +381,18 @@ fn activity_log_eventdata() {
         ] {
             assert!(e[key].is_string(), "{key}");
         }
-        assert!(
-            e["claims"]["http://schemas.microsoft.com/identity/claims/objectidentifier"]
-                .is_string()
-        );
+        assert!(e["claims"]["http://schemas.microsoft.com/identity/claims/objectidentifier"].is_string());
         assert!(e["httpRequest"]["clientIpAddress"].is_string());
-        assert!(
-            e["authorization"]["action"].is_string() && e["authorization"]["scope"].is_string()
-        );
+        assert!(e["authorization"]["action"].is_string() && e["authorization"]["scope"].is_string());
         assert_eq!(e["properties"]["eventCategory"], "Administrative");
         let op = e["operationName"]["value"].as_str().unwrap().to_string();
-        if op == "Microsoft.Authorization/roleAssignments/write"
-            && e["eventName"]["value"] == "BeginRequest"
-        {
-            let body: Value =
-                serde_json::from_str(e["properties"]["requestbody"].as_str().unwrap()).unwrap();
-            assert!(
-                body["Properties"]["RoleDefinitionId"]
-                    .as_str()
-                    .unwrap()
-                    .contains("/roleDefinitions/")
-            );
-            assert!(
-                body["Properties"]["Scope"]
-                    .as_str()
-                    .unwrap()
-                    .contains("/Microsoft.KeyVault/vaults/")
-            );
+        if op == "Microsoft.Authorization/roleAssignments/write" && e["eventName"]["value"] == "BeginRequest" {
+            let body: Value = serde_json::from_str(e["properties"]["requestbody"].as_str().unwrap()).unwrap();
+            assert!(body["Properties"]["RoleDefinitionId"].as_str().unwrap().contains("/roleDefinitions/"));
+            assert!(body["Properties"]["Scope"].as_str().unwrap().contains("/Microsoft.KeyVault/vaults/"));
         }
         if op.starts_with("Microsoft.Insights/diagnosticSettings") {
-            assert!(
-                e["resourceId"]
-                    .as_str()
-                    .unwrap()
-                    .contains("/providers/Microsoft.Insights/diagnosticSettings/")
-            );
+            assert!(e["resourceId"].as_str().unwrap().contains("/providers/Microsoft.Insights/diagnosticSettings/"));
         }
         operations.insert(op);
         pairs
@@ -573,9 +431,7 @@ fn every_flattened_column_is_in_the_schema() {
 // ---- demo dataset ----
 
 fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join("demo")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("demo")
 }
 
 fn demo_files() -> Vec<String> {
@@ -594,18 +450,11 @@ fn demo_regenerates_byte_for_byte() {
     demo::write(dir.path()).unwrap();
     for file in demo_files() {
         let fresh = std::fs::read(dir.path().join(&file)).unwrap();
-        let committed = std::fs::read(demo_dir().join(&file)).unwrap_or_else(|e| {
-            panic!("assets/demo/{file}: {e} (run `kvtrail gen --demo --out assets/demo`)")
-        });
-        assert!(
-            fresh == committed,
-            "assets/demo/{file} differs from a fresh `kvtrail gen --demo`"
-        );
+        let committed = std::fs::read(demo_dir().join(&file))
+            .unwrap_or_else(|e| panic!("assets/demo/{file}: {e} (run `kvtrail gen --demo --out assets/demo`)"));
+        assert!(fresh == committed, "assets/demo/{file} differs from a fresh `kvtrail gen --demo`");
     }
-    let total: u64 = demo_files()
-        .iter()
-        .map(|f| std::fs::metadata(demo_dir().join(f)).unwrap().len())
-        .sum();
+    let total: u64 = demo_files().iter().map(|f| std::fs::metadata(demo_dir().join(f)).unwrap().len()).sum();
     assert!(total < 1_000_000, "demo is {total} bytes");
 }
 
@@ -625,21 +474,17 @@ fn load_demo() -> &'static Demo {
 fn read_demo() -> Demo {
     let gz = std::fs::read(demo_dir().join(demo::AUDIT_FILE)).unwrap();
     let mut text = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut text)
-        .unwrap();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut text).unwrap();
     let activity: Vec<Value> =
-        serde_json::from_slice(&std::fs::read(demo_dir().join(demo::ACTIVITY_FILE)).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(demo_dir().join(demo::ACTIVITY_FILE)).unwrap()).unwrap();
     let tor = std::fs::read_to_string(demo_dir().join("intel").join(intel::TOR_FILE))
         .unwrap()
         .lines()
         .map(str::to_string)
         .collect();
-    let tags: Value = serde_json::from_slice(
-        &std::fs::read(demo_dir().join("intel").join(intel::SERVICE_TAGS_FILE)).unwrap(),
-    )
-    .unwrap();
+    let tags: Value =
+        serde_json::from_slice(&std::fs::read(demo_dir().join("intel").join(intel::SERVICE_TAGS_FILE)).unwrap())
+            .unwrap();
     let mut azure = Vec::new();
     for v in tags["values"].as_array().unwrap() {
         for p in v["properties"]["addressPrefixes"].as_array().unwrap() {
@@ -648,12 +493,7 @@ fn read_demo() -> Demo {
             }
         }
     }
-    Demo {
-        audit: jsonl_records(&text),
-        activity,
-        tor,
-        azure,
-    }
+    Demo { audit: jsonl_records(&text), activity, tor, azure }
 }
 
 fn ts(v: &Value) -> i64 {
@@ -662,11 +502,7 @@ fn ts(v: &Value) -> i64 {
 
 fn oid(r: &Value) -> String {
     let c = &r["identity"]["claim"];
-    c["oid"]
-        .as_str()
-        .or(c[super::write::auditevent::CLAIM_OBJECT_ID].as_str())
-        .unwrap_or("")
-        .to_string()
+    c["oid"].as_str().or(c[super::write::auditevent::CLAIM_OBJECT_ID].as_str()).unwrap_or("").to_string()
 }
 
 fn status(r: &Value) -> u64 {
@@ -674,13 +510,7 @@ fn status(r: &Value) -> u64 {
 }
 
 fn vault(r: &Value) -> String {
-    r["resourceId"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_lowercase()
+    r["resourceId"].as_str().unwrap().rsplit('/').next().unwrap().to_lowercase()
 }
 
 const MIN: i64 = time::TICKS_PER_MINUTE;
@@ -704,20 +534,12 @@ fn demo_contains_the_portal_break_glass_view() {
             .take(4)
             .collect();
         seq.len() == 4
-            && seq
+            && seq.iter().zip(steps).all(|(r, op)| r["operationName"] == op)
+            && seq.windows(2).all(|w| ts(&w[1]["time"]) - ts(&w[0]["time"]) <= 2 * MIN)
+            && seq[3]["properties"]["requestUri"].as_str().unwrap().contains(scenarios::BREAK_GLASS_SECRET)
+            && !d.audit[..i]
                 .iter()
-                .zip(steps)
-                .all(|(r, op)| r["operationName"] == op)
-            && seq
-                .windows(2)
-                .all(|w| ts(&w[1]["time"]) - ts(&w[0]["time"]) <= 2 * MIN)
-            && seq[3]["properties"]["requestUri"]
-                .as_str()
-                .unwrap()
-                .contains(scenarios::BREAK_GLASS_SECRET)
-            && !d.audit[..i].iter().any(|r| {
-                oid(r) == who && r["operationName"] == "SecretGet" && vault(r) == vault(first)
-            })
+                .any(|r| oid(r) == who && r["operationName"] == "SecretGet" && vault(r) == vault(first))
     });
     assert!(found, "KV-06 sequence");
 }
@@ -741,36 +563,22 @@ fn demo_contains_certificate_export_and_enumeration() {
             .unwrap()
             .to_string();
         let t0 = ts(&c["time"]);
-        d.audit[i..]
-            .iter()
-            .take_while(|s| ts(&s["time"]) - t0 <= 10 * MIN)
-            .any(|s| {
-                s["operationName"] == "SecretGet"
-                    && status(s) == 200
-                    && oid(s) == oid(c)
-                    && s["properties"]["id"]
-                        .as_str()
-                        .unwrap()
-                        .contains(&format!("/secrets/{name}/"))
-            })
+        d.audit[i..].iter().take_while(|s| ts(&s["time"]) - t0 <= 10 * MIN).any(|s| {
+            s["operationName"] == "SecretGet"
+                && status(s) == 200
+                && oid(s) == oid(c)
+                && s["properties"]["id"].as_str().unwrap().contains(&format!("/secrets/{name}/"))
+        })
     });
     assert!(kv07, "KV-07");
     // KV-08: one IP, ≥ 4 vaults, ≥ 15 denials within an hour.
     let mut by_ip: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
     for r in d.audit.iter().filter(|r| status(r) == 403) {
-        by_ip
-            .entry(r["callerIpAddress"].as_str().unwrap().to_string())
-            .or_default()
-            .push(r);
+        by_ip.entry(r["callerIpAddress"].as_str().unwrap().to_string()).or_default().push(r);
     }
     let denials = &by_ip[scenarios::ENUMERATION_IP];
     let vaults: HashSet<String> = denials.iter().map(|r| vault(r)).collect();
-    assert!(
-        denials.len() >= 15 && vaults.len() >= 4,
-        "{} denials on {} vaults",
-        denials.len(),
-        vaults.len()
-    );
+    assert!(denials.len() >= 15 && vaults.len() >= 4, "{} denials on {} vaults", denials.len(), vaults.len());
     assert!(ts(&denials[denials.len() - 1]["time"]) - ts(&denials[0]["time"]) < 60 * MIN);
     for r in denials {
         let p = &r["properties"];
@@ -799,10 +607,7 @@ fn demo_contains_self_grant_and_cleanup() {
     let who = oid(grant);
     let t0 = ts(&grant["time"]);
     let v = vault(grant);
-    assert_eq!(
-        grant["properties"]["addedAccessPolicy"]["Permissions"]["secrets"],
-        serde_json::json!(["get", "list"])
-    );
+    assert_eq!(grant["properties"]["addedAccessPolicy"]["Permissions"]["secrets"], serde_json::json!(["get", "list"]));
     let removal = d
         .audit
         .iter()
@@ -816,26 +621,15 @@ fn demo_contains_self_grant_and_cleanup() {
     let reads: Vec<&Value> = d
         .audit
         .iter()
-        .filter(|r| {
-            oid(r) == who && vault(r) == v && (t0..t1).contains(&ts(&r["time"])) && status(r) == 200
-        })
+        .filter(|r| oid(r) == who && vault(r) == v && (t0..t1).contains(&ts(&r["time"])) && status(r) == 200)
         .collect();
     assert!(reads.iter().any(|r| r["operationName"] == "SecretList"));
-    assert!(
-        reads
-            .iter()
-            .filter(|r| r["operationName"] == "SecretGet")
-            .count()
-            >= 3
-    );
+    assert!(reads.iter().filter(|r| r["operationName"] == "SecretGet").count() >= 3);
     let act: Vec<&Value> = d
         .activity
         .iter()
         .filter(|e| e["operationName"]["value"] == "Microsoft.KeyVault/vaults/accessPolicies/write")
-        .filter(|e| {
-            e["claims"]["http://schemas.microsoft.com/identity/claims/objectidentifier"].as_str()
-                == Some(&who)
-        })
+        .filter(|e| e["claims"]["http://schemas.microsoft.com/identity/claims/objectidentifier"].as_str() == Some(&who))
         .collect();
     assert_eq!(act.len(), 4, "two Begin/End pairs (add, remove)");
 }
@@ -844,60 +638,30 @@ fn demo_contains_self_grant_and_cleanup() {
 fn demo_contains_tor_and_workload_replay() {
     let d = load_demo();
     assert!(d.tor.contains(scenarios::TOR_EXIT_IP));
-    let from_tor: Vec<&Value> = d
-        .audit
-        .iter()
-        .filter(|r| d.tor.contains(r["callerIpAddress"].as_str().unwrap()))
-        .collect();
-    assert!(
-        from_tor
-            .iter()
-            .any(|r| r["operationName"] == "SecretGet" && status(r) == 200)
-    );
-    assert!(
-        from_tor
-            .iter()
-            .any(|r| r["operationName"] == "SecretGet" && status(r) == 403)
-    );
+    let from_tor: Vec<&Value> =
+        d.audit.iter().filter(|r| d.tor.contains(r["callerIpAddress"].as_str().unwrap())).collect();
+    assert!(from_tor.iter().any(|r| r["operationName"] == "SecretGet" && status(r) == 200));
+    assert!(from_tor.iter().any(|r| r["operationName"] == "SecretGet" && status(r) == 403));
 
     let in_azure = |ip: &str| {
-        network::parse_ip(ip)
-            .is_some_and(|a| d.azure.iter().any(|c| c.contains(a)) || network::is_private(a))
+        network::parse_ip(ip).is_some_and(|a| d.azure.iter().any(|c| c.contains(a)) || network::is_private(a))
     };
     let attacker = [scenarios::TOKEN_REPLAY_IP, scenarios::MASS_RETRIEVAL_IP];
     let mut replayed = HashSet::new();
-    for r in d
-        .audit
-        .iter()
-        .filter(|r| r["identity"]["claim"]["idtyp"] == "app")
-    {
+    for r in d.audit.iter().filter(|r| r["identity"]["claim"]["idtyp"] == "app") {
         let ip = r["callerIpAddress"].as_str().unwrap();
         if attacker.contains(&ip) {
             if r["identity"]["claim"]["xms_mirid"].is_string() {
                 replayed.insert(oid(r));
             }
         } else {
-            assert!(
-                in_azure(ip),
-                "benign workload call from {ip} outside the service tags"
-            );
+            assert!(in_azure(ip), "benign workload call from {ip} outside the service tags");
         }
     }
-    assert_eq!(
-        replayed.len(),
-        1,
-        "one managed identity replayed from outside Azure"
-    );
+    assert_eq!(replayed.len(), 1, "one managed identity replayed from outside Azure");
     let mi = replayed.into_iter().next().unwrap();
-    let normal = d
-        .audit
-        .iter()
-        .filter(|r| oid(r) == mi && in_azure(r["callerIpAddress"].as_str().unwrap()))
-        .count();
-    assert!(
-        normal >= 5,
-        "the identity has an Azure baseline ({normal} calls)"
-    );
+    let normal = d.audit.iter().filter(|r| oid(r) == mi && in_azure(r["callerIpAddress"].as_str().unwrap())).count();
+    assert!(normal >= 5, "the identity has an Azure baseline ({normal} calls)");
 }
 
 #[test]
@@ -913,33 +677,15 @@ fn demo_contains_blinding_then_destruction() {
         .expect("diagnostic setting delete");
     let resource = delete["resourceId"].as_str().unwrap();
     assert!(resource.contains("/providers/Microsoft.KeyVault/vaults/"));
-    let v = resource
-        .split("/vaults/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_lowercase();
-    let who = delete["claims"]["http://schemas.microsoft.com/identity/claims/objectidentifier"]
-        .as_str()
-        .unwrap();
+    let v = resource.split("/vaults/").nth(1).unwrap().split('/').next().unwrap().to_lowercase();
+    let who = delete["claims"]["http://schemas.microsoft.com/identity/claims/objectidentifier"].as_str().unwrap();
     let t0 = ts(&delete["eventTimestamp"]);
     let after: Vec<&Value> = d
         .audit
         .iter()
-        .filter(|r| {
-            oid(r) == who
-                && vault(r) == v
-                && (t0..t0 + 60 * time::TICKS_PER_MINUTE).contains(&ts(&r["time"]))
-        })
+        .filter(|r| oid(r) == who && vault(r) == v && (t0..t0 + 60 * time::TICKS_PER_MINUTE).contains(&ts(&r["time"])))
         .collect();
-    let count = |op: &str, code: u64| {
-        after
-            .iter()
-            .filter(|r| r["operationName"] == op && status(r) == code)
-            .count()
-    };
+    let count = |op: &str, code: u64| after.iter().filter(|r| r["operationName"] == op && status(r) == code).count();
     assert!(count("SecretDelete", 200) > 5);
     assert!(count("SecretPurge", 204) >= 6);
     assert_eq!(count("KeyPurge", 403), 1);
@@ -957,14 +703,6 @@ fn demo_mass_retrieval() {
                 && status(r) == 200
         })
         .collect();
-    let objects: HashSet<&str> = rows
-        .iter()
-        .map(|r| r["properties"]["id"].as_str().unwrap())
-        .collect();
-    assert!(
-        rows.len() > 50 && objects.len() > 10,
-        "{} gets of {} objects",
-        rows.len(),
-        objects.len()
-    );
+    let objects: HashSet<&str> = rows.iter().map(|r| r["properties"]["id"].as_str().unwrap()).collect();
+    assert!(rows.len() > 50 && objects.len() > 10, "{} gets of {} objects", rows.len(), objects.len());
 }

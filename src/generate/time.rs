@@ -59,13 +59,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// Used to recognise datetime-valued strings when flattening records into typed (`_t`) columns.
 pub fn parse_iso(text: &str) -> Option<Ticks> {
     let b = text.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     if *b.last()? != b'Z' {
@@ -73,20 +67,11 @@ pub fn parse_iso(text: &str) -> Option<Ticks> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) {
-            s.parse().ok()
-        } else {
-            None
-        }
+        if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
     };
     let (year, month, day) = (num(0..4)?, num(5..7)? as u32, num(8..10)? as u32);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let mut fraction = 0i64;
@@ -136,10 +121,7 @@ pub fn iso7(t: Ticks) -> String {
 /// `2026-10-01T13:04:05Z` — used for certificate validity dates and SCENARIOS.md.
 pub fn iso_seconds(t: Ticks) -> String {
     let c = civil(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// `10/1/2026, 1:04:05.123 PM` — the Log Analytics portal CSV export (US locale, milliseconds truncated).
@@ -184,12 +166,10 @@ pub fn parse_start(text: &str) -> anyhow::Result<Ticks> {
     let nanos = if let Ok(ts) = text.parse::<jiff::Timestamp>() {
         ts.as_nanosecond()
     } else {
-        let date: jiff::civil::Date = text.parse().map_err(|e| {
-            anyhow::anyhow!("--start {text:?} is neither an RFC 3339 timestamp nor a date: {e}")
-        })?;
-        date.to_zoned(jiff::tz::TimeZone::UTC)?
-            .timestamp()
-            .as_nanosecond()
+        let date: jiff::civil::Date = text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--start {text:?} is neither an RFC 3339 timestamp nor a date: {e}"))?;
+        date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp().as_nanosecond()
     };
     Ok((nanos / 100) as Ticks)
 }
@@ -203,16 +183,12 @@ mod tests {
         let t = parse_start("2026-10-01T00:00:00Z").unwrap();
         assert_eq!(iso7(t), "2026-10-01T00:00:00.0000000Z");
         assert_eq!(weekday(t), 3, "2026-10-01 is a Thursday");
-        let later =
-            t + 13 * TICKS_PER_HOUR + 4 * TICKS_PER_MINUTE + 5 * TICKS_PER_SECOND + 1_234_567;
+        let later = t + 13 * TICKS_PER_HOUR + 4 * TICKS_PER_MINUTE + 5 * TICKS_PER_SECOND + 1_234_567;
         assert_eq!(iso7(later), "2026-10-01T13:04:05.1234567Z");
         assert_eq!(us_portal(later), "10/1/2026, 1:04:05.123 PM");
         assert_eq!(us_portal(t + 1_239_999), "10/1/2026, 12:00:00.123 AM");
         assert_eq!(parse_start("2026-10-01").unwrap(), t);
-        assert_eq!(
-            iso7(parse_start("2024-02-29T23:59:59.9999999Z").unwrap()),
-            "2024-02-29T23:59:59.9999999Z"
-        );
+        assert_eq!(iso7(parse_start("2024-02-29T23:59:59.9999999Z").unwrap()), "2024-02-29T23:59:59.9999999Z");
         assert!(parse_start("yesterday").is_err());
         assert_eq!(parse_iso(&iso7(later)), Some(later));
         assert_eq!(parse_iso("2026-10-01T00:00:00Z"), Some(t));

@@ -41,19 +41,8 @@ fn emit(sink: &mut dyn Sink, counts: &mut Counts, g: &Generated) -> io::Result<(
 }
 
 /// Generates the benign traffic of `plan`, merges `planted` (time-ordered) into it and feeds `sink`.
-pub fn stream(
-    world: &mut World,
-    plan: &Plan,
-    planted: Vec<Generated>,
-    sink: &mut dyn Sink,
-) -> io::Result<Counts> {
-    let mut benign = Benign::new(
-        plan.seed,
-        plan.events,
-        plan.start,
-        plan.days,
-        plan.decommission,
-    );
+pub fn stream(world: &mut World, plan: &Plan, planted: Vec<Generated>, sink: &mut dyn Sink) -> io::Result<Counts> {
+    let mut benign = Benign::new(plan.seed, plan.events, plan.start, plan.days, plan.decommission);
     let mut counts = Counts::default();
     let mut planted = planted.into_iter().peekable();
     let mut carry: Vec<Generated> = Vec::new();

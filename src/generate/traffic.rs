@@ -17,14 +17,10 @@ use super::time::{self, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PE
 use super::write::json::Node;
 
 /// Relative machine load per UTC hour (mild daily swing).
-const MACHINE_CURVE: [u32; 24] = [
-    70, 65, 60, 58, 58, 62, 70, 80, 90, 95, 100, 100, 100, 100, 100, 98, 95, 92, 90, 88, 85, 82,
-    78, 74,
-];
+const MACHINE_CURVE: [u32; 24] =
+    [70, 65, 60, 58, 58, 62, 70, 80, 90, 95, 100, 100, 100, 100, 100, 98, 95, 92, 90, 88, 85, 82, 78, 74];
 /// Relative human activity per UTC hour (a European working day with a lunch dip).
-const PEOPLE_CURVE: [u32; 24] = [
-    2, 1, 1, 1, 1, 2, 6, 20, 45, 60, 62, 55, 48, 58, 62, 60, 50, 35, 20, 12, 8, 6, 4, 3,
-];
+const PEOPLE_CURVE: [u32; 24] = [2, 1, 1, 1, 1, 2, 6, 20, 45, 60, 62, 55, 48, 58, 62, 60, 50, 35, 20, 12, 8, 6, 4, 3];
 
 /// Splits `total` over `weights` exactly (largest remainder; ties go to the earlier index).
 pub fn apportion(total: u64, weights: &[u64]) -> Vec<u64> {
@@ -81,11 +77,7 @@ impl Benign {
         }
         let weights: Vec<u64> = machine.iter().zip(&people).map(|(m, p)| m + p).collect();
         let budgets = apportion(events, &weights);
-        let people_share = machine
-            .iter()
-            .zip(&people)
-            .map(|(m, p)| p * 1000 / (m + p).max(1))
-            .collect();
+        let people_share = machine.iter().zip(&people).map(|(m, p)| p * 1000 / (m + p).max(1)).collect();
         let people_weight_total = people.iter().sum();
         Benign {
             rng: Rng::new(seed, 0x7AFF_1C00),
@@ -143,11 +135,7 @@ impl Benign {
                 let mut t = random_in_hour(rng, hour_start);
                 let ip = *rng.pick(&world.service_ips);
                 let actor = Actor::service(&world.policy_insights, Client::PolicyScan, ip);
-                for op in [
-                    Operation::SecretList,
-                    Operation::KeyList,
-                    Operation::CertificateList,
-                ] {
+                for op in [Operation::SecretList, Operation::KeyList, Operation::CertificateList] {
                     session.push(Generated::Audit(request::call(
                         world,
                         rng,
@@ -166,8 +154,8 @@ impl Benign {
 
         // Configuration changes by platform engineers (weighted to working hours).
         // Expected changes this hour, in millionths: whole changes plus a chance for the fraction.
-        if let Some(p) = (self.changes_expected * self.people_weight[h] * 1_000_000)
-            .checked_div(self.people_weight_total)
+        if let Some(p) =
+            (self.changes_expected * self.people_weight[h] * 1_000_000).checked_div(self.people_weight_total)
         {
             let changes = p / 1_000_000 + u64::from(rng.below(1_000_000) < p % 1_000_000);
             for _ in 0..changes {
@@ -183,9 +171,8 @@ impl Benign {
         }
 
         // CI runs: a Terraform plan now and then during the working day.
-        let terraform: Vec<usize> = (0..world.workloads.len())
-            .filter(|&i| world.workloads[i].role == WorkloadRole::Terraform)
-            .collect();
+        let terraform: Vec<usize> =
+            (0..world.workloads.len()).filter(|&i| world.workloads[i].role == WorkloadRole::Terraform).collect();
         for &wi in &terraform {
             if left > 0 && rng.below(1000) < self.people_share[h] / 2 {
                 session.clear();
@@ -217,9 +204,7 @@ impl Benign {
 /// A session start: anywhere in the hour except its first second, so that a 401 challenge placed a few hundred
 /// milliseconds before its request never falls into the previous (already written) hour.
 fn random_in_hour(rng: &mut Rng, hour_start: Ticks) -> Ticks {
-    hour_start
-        + TICKS_PER_SECOND
-        + rng.below((TICKS_PER_HOUR - 2 * TICKS_PER_SECOND) as u64) as Ticks
+    hour_start + TICKS_PER_SECOND + rng.below((TICKS_PER_HOUR - 2 * TICKS_PER_SECOND) as u64) as Ticks
 }
 
 /// Moves a session into the hour's output, truncated to the remaining budget (Activity Log events are free).
@@ -254,21 +239,9 @@ fn missing_name(rng: &mut Rng, base: &str) -> String {
 /// Which crypto operation an application performs with a key, from the key's purpose.
 fn crypto_op(rng: &mut Rng, name: &str, key_type: &str) -> Operation {
     if key_type == "EC" || name.contains("sign") || name.contains("jwt") || name.contains("token") {
-        if rng.chance(850) {
-            Operation::KeySign
-        } else {
-            Operation::KeyVerify
-        }
-    } else if name.contains("cmk")
-        || name.contains("dek")
-        || name.contains("kek")
-        || name.contains("backup")
-    {
-        if rng.chance(700) {
-            Operation::KeyUnwrap
-        } else {
-            Operation::KeyWrap
-        }
+        if rng.chance(850) { Operation::KeySign } else { Operation::KeyVerify }
+    } else if name.contains("cmk") || name.contains("dek") || name.contains("kek") || name.contains("backup") {
+        if rng.chance(700) { Operation::KeyUnwrap } else { Operation::KeyWrap }
     } else {
         match rng.below(10) {
             0..=5 => Operation::KeyDecrypt,
@@ -278,13 +251,7 @@ fn crypto_op(rng: &mut Rng, name: &str, key_type: &str) -> Operation {
     }
 }
 
-fn workload_session(
-    world: &mut World,
-    rng: &mut Rng,
-    wi: usize,
-    start: Ticks,
-    out: &mut Vec<Generated>,
-) {
+fn workload_session(world: &mut World, rng: &mut Rng, wi: usize, start: Ticks, out: &mut Vec<Generated>) {
     let w = &world.workloads[wi];
     if w.objects.is_empty() || w.ips.is_empty() {
         return;
@@ -301,41 +268,17 @@ fn workload_session(
         let vi = o.vault;
         let (op, target) = match o.kind {
             ObjectKind::Secret if rng.chance(30) => (Operation::SecretList, Target::Collection),
-            ObjectKind::Secret => (
-                Operation::SecretGet,
-                Target::Object {
-                    index: oi,
-                    versioned: rng.chance(150),
-                },
-            ),
+            ObjectKind::Secret => (Operation::SecretGet, Target::Object { index: oi, versioned: rng.chance(150) }),
             ObjectKind::Key => {
                 let op = crypto_op(rng, &o.name, o.key_type);
-                (
-                    op,
-                    Target::Object {
-                        index: oi,
-                        versioned: op != Operation::KeyGet,
-                    },
-                )
+                (op, Target::Object { index: oi, versioned: op != Operation::KeyGet })
             }
-            ObjectKind::Certificate => (
-                Operation::CertificateGet,
-                Target::Object {
-                    index: oi,
-                    versioned: false,
-                },
-            ),
+            ObjectKind::Certificate => (Operation::CertificateGet, Target::Object { index: oi, versioned: false }),
         };
         let roll = rng.below(1000);
         let throttle_rate = if chatty { 6 } else { 1 };
         let (outcome, target) = if roll < 3 && op == Operation::SecretGet {
-            (
-                Outcome::NotFound,
-                Target::Missing {
-                    kind: o.kind,
-                    name: missing_name(rng, &o.name),
-                },
-            )
+            (Outcome::NotFound, Target::Missing { kind: o.kind, name: missing_name(rng, &o.name) })
         } else if roll < 5 {
             (Outcome::Denied, target)
         } else if roll < 5 + throttle_rate {
@@ -353,14 +296,8 @@ fn workload_session(
             let mut retry_t = t;
             for attempt in 0..3 {
                 retry_t += rng.range(800, 4000) as Ticks * TICKS_PER_MS;
-                let again = if attempt < 2 && rng.chance(300) {
-                    Outcome::Throttled
-                } else {
-                    Outcome::Ok
-                };
-                out.push(Generated::Audit(request::call(
-                    world, rng, retry_t, vi, op, &target, &actor, again,
-                )));
+                let again = if attempt < 2 && rng.chance(300) { Outcome::Throttled } else { Outcome::Ok };
+                out.push(Generated::Audit(request::call(world, rng, retry_t, vi, op, &target, &actor, again)));
                 if again == Outcome::Ok {
                     break;
                 }
@@ -384,22 +321,14 @@ fn person_ip(rng: &mut Rng, user: &User, t: Ticks) -> u32 {
 
 fn person_client(rng: &mut Rng, user: &User) -> Client {
     match TOOLS[rng.weighted(&user.tool_weights)] {
-        Tool::Cli => Client::Cli {
-            linux: user.linux_cli,
-        },
+        Tool::Cli => Client::Cli { linux: user.linux_cli },
         Tool::PowerShell => Client::PowerShell,
         Tool::Portal => Client::Portal(user.browser),
         Tool::Ide => Client::Ide,
     }
 }
 
-fn person_session(
-    world: &mut World,
-    rng: &mut Rng,
-    ui: usize,
-    start: Ticks,
-    out: &mut Vec<Generated>,
-) {
+fn person_session(world: &mut World, rng: &mut Rng, ui: usize, start: Ticks, out: &mut Vec<Generated>) {
     let user = &world.users[ui];
     if user.vaults.is_empty() {
         return;
@@ -410,15 +339,10 @@ fn person_session(
     let vaults = user.vaults.clone();
     let objects = user.objects.clone();
     let vi = vaults[rng.index(vaults.len())];
-    let mine: Vec<usize> = objects
-        .iter()
-        .copied()
-        .filter(|&o| world.objects[o].vault == vi)
-        .collect();
+    let mine: Vec<usize> = objects.iter().copied().filter(|&o| world.objects[o].vault == vi).collect();
     let mut t = start;
-    let step = |rng: &mut Rng| {
-        rng.range(3, 90) as Ticks * TICKS_PER_SECOND + rng.below(TICKS_PER_SECOND as u64) as Ticks
-    };
+    let step =
+        |rng: &mut Rng| rng.range(3, 90) as Ticks * TICKS_PER_SECOND + rng.below(TICKS_PER_SECOND as u64) as Ticks;
 
     if let Client::Portal(_) = client {
         // Opening the vault blade, then one collection, then maybe one item. Benign portal use never runs the full
@@ -444,21 +368,8 @@ fn person_session(
             ObjectKind::Key => Operation::KeyList,
             ObjectKind::Certificate => Operation::CertificateList,
         };
-        out.push(Generated::Audit(request::call(
-            world,
-            rng,
-            t,
-            vi,
-            list,
-            &Target::Collection,
-            &actor,
-            Outcome::Ok,
-        )));
-        let of_kind: Vec<usize> = mine
-            .iter()
-            .copied()
-            .filter(|&o| world.objects[o].kind == kind)
-            .collect();
+        out.push(Generated::Audit(request::call(world, rng, t, vi, list, &Target::Collection, &actor, Outcome::Ok)));
+        let of_kind: Vec<usize> = mine.iter().copied().filter(|&o| world.objects[o].kind == kind).collect();
         if !of_kind.is_empty() && rng.chance(700) {
             t += step(rng);
             let oi = of_kind[rng.index(of_kind.len())];
@@ -475,10 +386,7 @@ fn person_session(
                 t,
                 vi,
                 op,
-                &Target::Object {
-                    index: oi,
-                    versioned: true,
-                },
+                &Target::Object { index: oi, versioned: true },
                 &actor,
                 Outcome::Ok,
             )));
@@ -492,24 +400,11 @@ fn person_session(
         let (op, target, outcome, vault) = if roll < 8 {
             // Someone tries a vault they have no access to.
             let other = world.vault_pick.sample(rng);
-            (
-                Operation::SecretList,
-                Target::Collection,
-                Outcome::Denied,
-                other,
-            )
+            (Operation::SecretList, Target::Collection, Outcome::Denied, other)
         } else if roll < 25 && !mine.is_empty() {
             let o = &world.objects[mine[0]];
             let name = missing_name(rng, &o.name);
-            (
-                Operation::SecretGet,
-                Target::Missing {
-                    kind: ObjectKind::Secret,
-                    name,
-                },
-                Outcome::NotFound,
-                vi,
-            )
+            (Operation::SecretGet, Target::Missing { kind: ObjectKind::Secret, name }, Outcome::NotFound, vi)
         } else if roll < 170 || mine.is_empty() {
             let op = match rng.weighted(&[75, 12, 13]) {
                 0 => Operation::SecretList,
@@ -530,34 +425,19 @@ fn person_session(
                 // Rotation: the new value gets a new version, which later reads will carry.
                 world.objects[oi].version = rng.u128();
             }
-            (
-                op,
-                Target::Object {
-                    index: oi,
-                    versioned: false,
-                },
-                Outcome::Ok,
-                vi,
-            )
+            (op, Target::Object { index: oi, versioned: false }, Outcome::Ok, vi)
         };
         let ev = request::call(world, rng, t, vault, op, &target, &actor, outcome);
         if i == 0 && rng.chance(500) {
             out.push(Generated::Audit(request::challenge(rng, &ev)));
         }
         out.push(Generated::Audit(ev));
-        t += rng.range(2, 120) as Ticks * TICKS_PER_SECOND
-            + rng.below(TICKS_PER_SECOND as u64) as Ticks;
+        t += rng.range(2, 120) as Ticks * TICKS_PER_SECOND + rng.below(TICKS_PER_SECOND as u64) as Ticks;
     }
 }
 
 /// `terraform plan`: read each vault, refresh each managed object; a not-yet-created secret answers 404.
-fn terraform_session(
-    world: &mut World,
-    rng: &mut Rng,
-    wi: usize,
-    start: Ticks,
-    out: &mut Vec<Generated>,
-) {
+fn terraform_session(world: &mut World, rng: &mut Rng, wi: usize, start: Ticks, out: &mut Vec<Generated>) {
     let w = &world.workloads[wi];
     if w.ips.is_empty() {
         return;
@@ -588,19 +468,8 @@ fn terraform_session(
             ObjectKind::Key => Operation::KeyGet,
             ObjectKind::Certificate => Operation::CertificateGet,
         };
-        let ev = request::call(
-            world,
-            rng,
-            t,
-            vi,
-            op,
-            &Target::Object {
-                index: oi,
-                versioned: false,
-            },
-            &actor,
-            Outcome::Ok,
-        );
+        let ev =
+            request::call(world, rng, t, vi, op, &Target::Object { index: oi, versioned: false }, &actor, Outcome::Ok);
         if i == 0 && rng.chance(500) {
             out.push(Generated::Audit(request::challenge(rng, &ev)));
         }
@@ -611,18 +480,10 @@ fn terraform_session(
         let vi = world.objects[objects[0]].vault;
         let name = format!(
             "{}-{}",
-            [
-                "feature-flag",
-                "new-api-key",
-                "tf-generated",
-                "sql-readonly"
-            ][rng.index(4)],
+            ["feature-flag", "new-api-key", "tf-generated", "sql-readonly"][rng.index(4)],
             rng.range(1, 9)
         );
-        let target = Target::Missing {
-            kind: ObjectKind::Secret,
-            name,
-        };
+        let target = Target::Missing { kind: ObjectKind::Secret, name };
         out.push(Generated::Audit(request::call(
             world,
             rng,
@@ -639,43 +500,28 @@ fn terraform_session(
 /// A platform engineer changes a vault: firewall/settings (`vaults/write` + `VaultPut`), an access policy for a
 /// workload (`accessPolicies/write` + `VaultPatch`), an RBAC role assignment, or a diagnostic setting.
 fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<Generated>) {
-    let admins: Vec<usize> = (0..world.users.len())
-        .filter(|&i| world.users[i].admin)
-        .collect();
+    let admins: Vec<usize> = (0..world.users.len()).filter(|&i| world.users[i].admin).collect();
     if admins.is_empty() {
         return;
     }
     let admin = &world.users[admins[rng.index(admins.len())]];
     let ip = person_ip(rng, admin, t);
-    let client = if rng.chance(600) {
-        Client::Cli {
-            linux: admin.linux_cli,
-        }
-    } else {
-        Client::Portal(admin.browser)
-    };
+    let client = if rng.chance(600) { Client::Cli { linux: admin.linux_cli } } else { Client::Portal(admin.browser) };
     let actor = Actor::person(&admin.principal, client, ip);
     // Never a vault the engineer reads secrets from: a change followed by the same person's reads is KV-03's shape.
-    let candidates: Vec<usize> = (0..world.vaults.len())
-        .filter(|&v| !world.vaults[v].retired && !admin.vaults.contains(&v))
-        .collect();
+    let candidates: Vec<usize> =
+        (0..world.vaults.len()).filter(|&v| !world.vaults[v].retired && !admin.vaults.contains(&v)).collect();
     if candidates.is_empty() {
         return;
     }
     let vi = candidates[rng.index(candidates.len())];
     let vault = std::rc::Rc::clone(&world.vaults[vi]);
-    let grantee = world.workloads[world.workload_pick.sample(rng)]
-        .principal
-        .oid;
+    let grantee = world.workloads[world.workload_pick.sample(rng)].principal.oid;
     match rng.weighted(&[30, 25, 25, 20]) {
         0 => {
             let rules = vec![format!("{}/32", super::network::ip_text(admin.office_ip))];
             let action = if vault.firewall { "Deny" } else { "Allow" };
-            let req = MgmtRequest::vault_write(
-                world,
-                vi,
-                management::vault_body(world, vi, action, &rules),
-            );
+            let req = MgmtRequest::vault_write(world, vi, management::vault_body(world, vi, action, &rules));
             for m in management::pair(world, rng, t, &actor, &req) {
                 session.push(Generated::Management(m));
             }
@@ -706,9 +552,7 @@ fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<
                 &actor,
                 Outcome::Ok,
             );
-            ev.request_uri =
-                ev.request_uri
-                    .replacen("?api-version", "/accessPolicies/add?api-version", 1);
+            ev.request_uri = ev.request_uri.replacen("?api-version", "/accessPolicies/add?api-version", 1);
             ev.detail = Detail::AccessPolicyChange(Box::new(PolicyChange {
                 config: request::vault_config(&vault),
                 added: Some(AccessPolicy {
@@ -731,14 +575,7 @@ fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<
                 management::ROLE_CRYPTO_OFFICER,
                 management::ROLE_KEY_VAULT_ADMINISTRATOR,
             ]);
-            let req = MgmtRequest::role_assignment(
-                world,
-                vi,
-                rng.guid(),
-                grantee,
-                "ServicePrincipal",
-                role,
-            );
+            let req = MgmtRequest::role_assignment(world, vi, rng.guid(), grantee, "ServicePrincipal", role);
             for m in management::pair(world, rng, t, &actor, &req) {
                 session.push(Generated::Management(m));
             }
@@ -758,13 +595,7 @@ fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<
 
 /// Decommissioning the sandbox vault: an accidental delete recovered minutes later (day 1, 10:17), then the real
 /// delete and the purge (day 2, 14:17). Enabled only for windows of at least two days.
-fn decommission(
-    world: &mut World,
-    rng: &mut Rng,
-    start: Ticks,
-    h: usize,
-    session: &mut Vec<Generated>,
-) {
+fn decommission(world: &mut World, rng: &mut Rng, start: Ticks, h: usize, session: &mut Vec<Generated>) {
     const ACCIDENT_HOUR: usize = 10;
     const FINAL_HOUR: usize = 24 + 14;
     if h != ACCIDENT_HOUR && h != FINAL_HOUR {
@@ -776,17 +607,8 @@ fn decommission(
     let Some(admin) = world.users.iter().find(|u| u.admin) else {
         return;
     };
-    let actor = Actor::person(
-        &admin.principal,
-        Client::Cli {
-            linux: admin.linux_cli,
-        },
-        admin.office_ip,
-    );
-    let t = start
-        + h as Ticks * TICKS_PER_HOUR
-        + 17 * TICKS_PER_MINUTE
-        + rng.below(TICKS_PER_SECOND as u64) as Ticks;
+    let actor = Actor::person(&admin.principal, Client::Cli { linux: admin.linux_cli }, admin.office_ip);
+    let t = start + h as Ticks * TICKS_PER_HOUR + 17 * TICKS_PER_MINUTE + rng.below(TICKS_PER_SECOND as u64) as Ticks;
     for m in management::pair(world, rng, t, &actor, &MgmtRequest::vault_delete(world, vi)) {
         session.push(Generated::Management(m));
     }
@@ -809,19 +631,10 @@ fn decommission(
             "properties",
             Node::obj()
                 .with("tenantId", world.tenant_id.to_string())
-                .with(
-                    "sku",
-                    Node::obj().with("family", "A").with("name", "standard"),
-                )
+                .with("sku", Node::obj().with("family", "A").with("name", "standard"))
                 .with("createMode", "recover"),
         );
-        for m in management::pair(
-            world,
-            rng,
-            rt,
-            &actor,
-            &MgmtRequest::vault_write(world, vi, body),
-        ) {
+        for m in management::pair(world, rng, rt, &actor, &MgmtRequest::vault_write(world, vi, body)) {
             session.push(Generated::Management(m));
         }
         let ev = request::call(

@@ -16,9 +16,7 @@ use crate::generate::rng::splitmix64;
 use crate::generate::time::{self, DOTNET_EPOCH_OFFSET};
 
 fn pair(value: &str, localized: &str) -> Node {
-    Node::obj()
-        .with("value", value.to_string())
-        .with("localizedValue", localized.to_string())
+    Node::obj().with("value", value.to_string()).with("localizedValue", localized.to_string())
 }
 
 /// `(value, localized)` of `subStatus` and the `properties.statusCode` text for an HTTP status.
@@ -28,31 +26,19 @@ fn sub_status(status: Option<u16>) -> (&'static str, String) {
         Some(200) => ("OK", "OK (HTTP Status Code: 200)".to_string()),
         Some(201) => ("Created", "Created (HTTP Status Code: 201)".to_string()),
         Some(202) => ("Accepted", "Accepted (HTTP Status Code: 202)".to_string()),
-        Some(204) => (
-            "NoContent",
-            "No Content (HTTP Status Code: 204)".to_string(),
-        ),
-        Some(400) => (
-            "BadRequest",
-            "Bad Request (HTTP Status Code: 400)".to_string(),
-        ),
+        Some(204) => ("NoContent", "No Content (HTTP Status Code: 204)".to_string()),
+        Some(400) => ("BadRequest", "Bad Request (HTTP Status Code: 400)".to_string()),
         Some(403) => ("Forbidden", "Forbidden (HTTP Status Code: 403)".to_string()),
         Some(404) => ("NotFound", "Not Found (HTTP Status Code: 404)".to_string()),
         Some(409) => ("Conflict", "Conflict (HTTP Status Code: 409)".to_string()),
-        Some(code) => (
-            "InternalServerError",
-            format!("Internal Server Error (HTTP Status Code: {code})"),
-        ),
+        Some(code) => ("InternalServerError", format!("Internal Server Error (HTTP Status Code: {code})")),
     }
 }
 
 /// Base64-looking token material (`aio`, `uti`, `puid`…) derived from the token nonce, so it is stable per token.
 fn token_text(nonce: u128, salt: u64, len: usize, alphabet: &[u8]) -> String {
-    let mut state =
-        (nonce as u64) ^ ((nonce >> 64) as u64) ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (0..len)
-        .map(|_| alphabet[(splitmix64(&mut state) % alphabet.len() as u64) as usize] as char)
-        .collect()
+    let mut state = (nonce as u64) ^ ((nonce >> 64) as u64) ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (0..len).map(|_| alphabet[(splitmix64(&mut state) % alphabet.len() as u64) as usize] as char).collect()
 }
 
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -70,58 +56,26 @@ pub fn claims(e: &ManagementEvent, ctx: &Context) -> Node {
         .with("nbf", iat.to_string())
         .with("exp", (iat + 4_200).to_string());
     match &p.kind {
-        PrincipalKind::User {
-            upn,
-            given_name,
-            surname,
-            ..
-        } => {
-            c.push(
-                "http://schemas.microsoft.com/claims/authnclassreference",
-                "1",
-            );
+        PrincipalKind::User { upn, given_name, surname, .. } => {
+            c.push("http://schemas.microsoft.com/claims/authnclassreference", "1");
             c.push("aio", token_text(e.token_nonce, 1, 56, B64));
-            c.push(
-                "http://schemas.microsoft.com/claims/authnmethodsreferences",
-                "pwd,mfa",
-            );
+            c.push("http://schemas.microsoft.com/claims/authnmethodsreferences", "pwd,mfa");
             c.push("appid", e.caller_appid.clone());
             c.push("appidacr", e.caller_acr);
-            c.push(
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
-                surname.clone(),
-            );
-            c.push(
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
-                given_name.clone(),
-            );
+            c.push("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", surname.clone());
+            c.push("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", given_name.clone());
             c.push("ipaddr", ip_text(e.caller_ip));
             c.push("name", p.display_name.clone());
-            c.push(
-                "http://schemas.microsoft.com/identity/claims/objectidentifier",
-                p.oid.to_string(),
-            );
+            c.push("http://schemas.microsoft.com/identity/claims/objectidentifier", p.oid.to_string());
             c.push("puid", token_text(e.token_nonce, 2, 16, HEX));
-            c.push(
-                "http://schemas.microsoft.com/identity/claims/scope",
-                "user_impersonation",
-            );
+            c.push("http://schemas.microsoft.com/identity/claims/scope", "user_impersonation");
             c.push(
                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
                 token_text(e.token_nonce, 3, 43, B64),
             );
-            c.push(
-                "http://schemas.microsoft.com/identity/claims/tenantid",
-                tid.clone(),
-            );
-            c.push(
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
-                upn.clone(),
-            );
-            c.push(
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
-                upn.clone(),
-            );
+            c.push("http://schemas.microsoft.com/identity/claims/tenantid", tid.clone());
+            c.push("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", upn.clone());
+            c.push("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", upn.clone());
         }
         _ => {
             c.push("aio", token_text(e.token_nonce, 1, 56, B64));
@@ -132,18 +86,9 @@ pub fn claims(e: &ManagementEvent, ctx: &Context) -> Node {
                 format!("https://sts.windows.net/{tid}/"),
             );
             c.push("idtyp", "app");
-            c.push(
-                "http://schemas.microsoft.com/identity/claims/objectidentifier",
-                p.oid.to_string(),
-            );
-            c.push(
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
-                p.oid.to_string(),
-            );
-            c.push(
-                "http://schemas.microsoft.com/identity/claims/tenantid",
-                tid.clone(),
-            );
+            c.push("http://schemas.microsoft.com/identity/claims/objectidentifier", p.oid.to_string());
+            c.push("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", p.oid.to_string());
+            c.push("http://schemas.microsoft.com/identity/claims/tenantid", tid.clone());
             if let PrincipalKind::ManagedIdentity { mirid, .. } = &p.kind {
                 c.push("xms_mirid", mirid.clone());
             }
@@ -156,36 +101,23 @@ pub fn claims(e: &ManagementEvent, ctx: &Context) -> Node {
 
 /// `caller`: the UPN for people, the application id for apps.
 fn caller(e: &ManagementEvent) -> String {
-    e.caller
-        .upn()
-        .map(str::to_string)
-        .unwrap_or_else(|| e.caller_appid.clone())
+    e.caller.upn().map(str::to_string).unwrap_or_else(|| e.caller_appid.clone())
 }
 
 fn level(e: &ManagementEvent) -> &'static str {
-    if e.status == "Failed" {
-        "Error"
-    } else {
-        "Informational"
-    }
+    if e.status == "Failed" { "Error" } else { "Informational" }
 }
 
 fn properties(e: &ManagementEvent, ctx: &Context) -> Node {
     let mut p = Node::obj();
     if e.phase == Phase::End {
         p.push("statusCode", sub_status(e.http_status).0);
-        p.push_opt(
-            "serviceRequestId",
-            e.service_request_id.map(|g| g.to_string()),
-        );
+        p.push_opt("serviceRequestId", e.service_request_id.map(|g| g.to_string()));
     }
     p.push("eventCategory", "Administrative");
     p.push("entity", e.target_id.clone());
     p.push("message", e.operation.action());
-    p.push(
-        "hierarchy",
-        format!("{}/{}", ctx.management_group, e.vault.subscription),
-    );
+    p.push("hierarchy", format!("{}/{}", ctx.management_group, e.vault.subscription));
     p.push_opt("requestbody", e.request_body.clone());
     p
 }
@@ -200,12 +132,7 @@ pub fn event_data(e: &ManagementEvent, ctx: &Context) -> Node {
     };
     let dotnet_ticks = e.time + DOTNET_EPOCH_OFFSET;
     Node::obj()
-        .with(
-            "authorization",
-            Node::obj()
-                .with("action", op.action())
-                .with("scope", e.target_id.clone()),
-        )
+        .with("authorization", Node::obj().with("action", op.action()).with("scope", e.target_id.clone()))
         .with("caller", caller(e))
         .with("channels", "Operation")
         .with("claims", claims(e, ctx))
@@ -222,13 +149,7 @@ pub fn event_data(e: &ManagementEvent, ctx: &Context) -> Node {
                 .with("clientIpAddress", ip_text(e.caller_ip))
                 .with("method", op.method()),
         )
-        .with(
-            "id",
-            format!(
-                "{}/events/{}/ticks/{dotnet_ticks}",
-                e.target_id, e.event_data_id
-            ),
-        )
+        .with("id", format!("{}/events/{}/ticks/{dotnet_ticks}", e.target_id, e.event_data_id))
         .with("level", level(e))
         .with("operationId", e.operation_id.to_string())
         .with("operationName", pair(op.action(), op.localized()))
@@ -238,10 +159,7 @@ pub fn event_data(e: &ManagementEvent, ctx: &Context) -> Node {
         .with("resourceId", e.target_id.clone())
         .with("status", pair(e.status, e.status))
         .with("subStatus", pair(sub_value, &sub_localized))
-        .with(
-            "submissionTimestamp",
-            time::iso7(e.time + e.submission_delay),
-        )
+        .with("submissionTimestamp", time::iso7(e.time + e.submission_delay))
         .with("subscriptionId", e.vault.subscription.to_string())
         .with("tenantId", ctx.tenant_id.to_string())
         .with("properties", properties(e, ctx))
@@ -253,10 +171,7 @@ pub fn resource_log(e: &ManagementEvent, ctx: &Context) -> Node {
     let (result_type, signature) = match (e.phase, e.status) {
         (Phase::Begin, _) => ("Start", "Started.".to_string()),
         (Phase::End, "Failed") => ("Failure", format!("Failed.{}", sub_status(e.http_status).0)),
-        (Phase::End, _) => (
-            "Success",
-            format!("Succeeded.{}", sub_status(e.http_status).0),
-        ),
+        (Phase::End, _) => ("Success", format!("Succeeded.{}", sub_status(e.http_status).0)),
     };
     Node::obj()
         .with("time", time::iso7(e.time))
@@ -273,20 +188,11 @@ pub fn resource_log(e: &ManagementEvent, ctx: &Context) -> Node {
             Node::obj()
                 .with(
                     "authorization",
-                    Node::obj()
-                        .with("scope", e.target_id.clone())
-                        .with("action", e.operation.action()),
+                    Node::obj().with("scope", e.target_id.clone()).with("action", e.operation.action()),
                 )
                 .with("claims", claims(e, ctx)),
         )
-        .with(
-            "level",
-            if e.status == "Failed" {
-                "Error"
-            } else {
-                "Information"
-            },
-        )
+        .with("level", if e.status == "Failed" { "Error" } else { "Information" })
         .with("location", "global")
         .with("properties", properties(e, ctx))
 }
@@ -300,11 +206,7 @@ pub struct ActivityArray {
 
 impl ActivityArray {
     pub fn new(out: Output, ctx: Context) -> ActivityArray {
-        ActivityArray {
-            out,
-            ctx,
-            events: Vec::new(),
-        }
+        ActivityArray { out, ctx, events: Vec::new() }
     }
 }
 

@@ -20,14 +20,8 @@ impl JsonArray {
 
 impl Sink for JsonArray {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
-        self.out
-            .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
-        write_value(
-            &mut self.out,
-            &auditevent::record(event),
-            Layout::Compact,
-            event.escaped,
-        )?;
+        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        write_value(&mut self.out, &auditevent::record(event), Layout::Compact, event.escaped)?;
         self.count += 1;
         Ok(())
     }
@@ -37,8 +31,7 @@ impl Sink for JsonArray {
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out
-            .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         self.out.finish()
     }
 }

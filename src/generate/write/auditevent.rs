@@ -50,10 +50,7 @@ pub fn record(e: &AuditEvent) -> Node {
     }
     r.push("durationMs", e.duration_ms.to_string());
     r.push("callerIpAddress", ip_text(e.caller_ip));
-    r.push(
-        "correlationId",
-        e.correlation_id.map(|g| g.to_string()).unwrap_or_default(),
-    );
+    r.push("correlationId", e.correlation_id.map(|g| g.to_string()).unwrap_or_default());
     r.push("identity", identity(e));
     r.push("properties", properties(e));
     r
@@ -65,11 +62,8 @@ pub fn identity(e: &AuditEvent) -> Node {
         Caller::Anonymous => Node::obj(),
         Caller::Token(t) => {
             let tenant = e.vault.tenant;
-            let claims = if e.operation.is_vault_level() {
-                long_claims(t)
-            } else {
-                short_claims(t, &tenant.to_string())
-            };
+            let claims =
+                if e.operation.is_vault_level() { long_claims(t) } else { short_claims(t, &tenant.to_string()) };
             Node::obj().with("claim", claims)
         }
     }
@@ -124,18 +118,13 @@ fn short_claims(t: &Token, tenant: &str) -> Node {
 }
 
 fn properties(e: &AuditEvent) -> Node {
-    let mut p = Node::obj()
-        .with("clientInfo", e.client_info)
-        .with("requestUri", e.request_uri.clone());
+    let mut p = Node::obj().with("clientInfo", e.client_info).with("requestUri", e.request_uri.clone());
     p.push_opt("id", e.object_uri.clone());
     p.push("httpStatusCode", e.status);
     match e.authorization {
         Authorization::None => {}
         Authorization::AccessPolicy { matched } => p.push("isAccessPolicyMatch", matched),
-        Authorization::Rbac {
-            authorized,
-            assignment,
-        } => {
+        Authorization::Rbac { authorized, assignment } => {
             p.push("isRbacAuthorized", authorized);
             p.push_opt("appliedAssignmentId", assignment.map(|g| g.to_string()));
         }
@@ -147,21 +136,10 @@ fn properties(e: &AuditEvent) -> Node {
         Detail::Vault(config) => p.push("properties", vault_config(config, e)),
         Detail::AccessPolicyChange(change) => {
             p.push("properties", vault_config(&change.config, e));
-            p.push_opt(
-                "addedAccessPolicy",
-                change.added.as_ref().map(access_policy),
-            );
-            p.push_opt(
-                "removedAccessPolicy",
-                change.removed.as_ref().map(access_policy),
-            );
+            p.push_opt("addedAccessPolicy", change.added.as_ref().map(access_policy));
+            p.push_opt("removedAccessPolicy", change.removed.as_ref().map(access_policy));
         }
-        Detail::Key {
-            key_type,
-            size,
-            operations,
-            exp,
-        } => {
+        Detail::Key { key_type, size, operations, exp } => {
             let mut attributes = Node::obj().with("enabled", true).with("exp", *exp);
             if key_type.ends_with("HSM") {
                 attributes.push("hsmPlatform", "2");
@@ -177,16 +155,9 @@ fn properties(e: &AuditEvent) -> Node {
         }
         Detail::Secret { content_type } => p.push(
             "secretProperties",
-            Node::obj()
-                .with("type", *content_type)
-                .with("attributes", Node::obj().with("enabled", true)),
+            Node::obj().with("type", *content_type).with("attributes", Node::obj().with("enabled", true)),
         ),
-        Detail::Certificate {
-            subject,
-            thumbprint,
-            nbf,
-            exp,
-        } => p.push(
+        Detail::Certificate { subject, thumbprint, nbf, exp } => p.push(
             "certificateProperties",
             Node::obj()
                 .with("attributes", Node::obj().with("enabled", true))
@@ -206,15 +177,7 @@ fn vault_config(c: &VaultConfig, e: &AuditEvent) -> Node {
         Some((action, rules)) => Node::obj()
             .with("bypass", "AzureServices")
             .with("defaultAction", *action)
-            .with(
-                "ipRules",
-                Node::Arr(
-                    rules
-                        .iter()
-                        .map(|r| Node::obj().with("value", r.clone()))
-                        .collect(),
-                ),
-            )
+            .with("ipRules", Node::Arr(rules.iter().map(|r| Node::obj().with("value", r.clone())).collect()))
             .with("virtualNetworkRules", Node::Arr(vec![])),
     };
     Node::obj()
@@ -229,35 +192,20 @@ fn vault_config(c: &VaultConfig, e: &AuditEvent) -> Node {
         .with("networkAcls", network)
         .with("enabledForDeployment", c.enabled_for_deployment)
         .with("enabledForDiskEncryption", false)
-        .with(
-            "enabledForTemplateDeployment",
-            c.enabled_for_template_deployment,
-        )
+        .with("enabledForTemplateDeployment", c.enabled_for_template_deployment)
         .with("enableSoftDelete", true)
         .with("softDeleteRetentionInDays", c.soft_delete_days)
         .with("enableRbacAuthorization", c.rbac)
-        .with(
-            "enablePurgeProtection",
-            if c.purge_protection {
-                Node::Bool(true)
-            } else {
-                Node::Null
-            },
-        )
+        .with("enablePurgeProtection", if c.purge_protection { Node::Bool(true) } else { Node::Null })
 }
 
 fn access_policy(a: &AccessPolicy) -> Node {
-    let list = |items: &[&'static str]| {
-        Node::Arr(items.iter().map(|s| Node::Str(Cow::Borrowed(*s))).collect())
-    };
-    Node::obj()
-        .with("TenantId", a.tenant.to_string())
-        .with("ObjectId", a.object_id.to_string())
-        .with(
-            "Permissions",
-            Node::obj()
-                .with("keys", list(&a.keys))
-                .with("secrets", list(&a.secrets))
-                .with("certificates", list(&a.certificates)),
-        )
+    let list = |items: &[&'static str]| Node::Arr(items.iter().map(|s| Node::Str(Cow::Borrowed(*s))).collect());
+    Node::obj().with("TenantId", a.tenant.to_string()).with("ObjectId", a.object_id.to_string()).with(
+        "Permissions",
+        Node::obj()
+            .with("keys", list(&a.keys))
+            .with("secrets", list(&a.secrets))
+            .with("certificates", list(&a.certificates)),
+    )
 }

@@ -25,11 +25,7 @@ impl AzCliRows {
 
 /// Python's `repr(float)` for the values the generator produces (integral reals print with `.0`).
 pub fn python_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{f:.1}")
-    } else {
-        format!("{f}")
-    }
+    if f.fract() == 0.0 && f.abs() < 1e16 { format!("{f:.1}") } else { format!("{f}") }
 }
 
 fn python_str(cell: Option<&Cell>) -> String {
@@ -52,8 +48,7 @@ impl Sink for AzCliRows {
             object.push(*name, python_str(cell.as_ref()));
         }
         // The CLI pretty-prints with two-space indentation.
-        self.out
-            .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
         let mut buffer = Vec::new();
         write_value(&mut buffer, &object, Layout::Pretty(2), false)?;
         self.out.write_all(b"  ")?;
@@ -72,8 +67,7 @@ impl Sink for AzCliRows {
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out
-            .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         self.out.finish()
     }
 }

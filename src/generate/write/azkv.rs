@@ -62,10 +62,7 @@ pub fn row(e: &AuditEvent, ctx: &Context) -> Node {
         for (raw, column) in [
             ("enabledForDeployment", "EnabledForDeployment"),
             ("enabledForDiskEncryption", "EnabledForDiskEncryption"),
-            (
-                "enabledForTemplateDeployment",
-                "EnabledForTemplateDeployment",
-            ),
+            ("enabledForTemplateDeployment", "EnabledForTemplateDeployment"),
             ("enableSoftDelete", "EnableSoftDelete"),
             ("softDeleteRetentionInDays", "SoftDeleteRetentionInDays"),
             ("enableRbacAuthorization", "EnableRbacAuthorization"),
@@ -91,14 +88,8 @@ pub fn row(e: &AuditEvent, ctx: &Context) -> Node {
 
 impl Sink for AzkvRows {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
-        self.out
-            .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
-        write_value(
-            &mut self.out,
-            &row(event, &self.ctx),
-            Layout::Compact,
-            false,
-        )?;
+        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        write_value(&mut self.out, &row(event, &self.ctx), Layout::Compact, false)?;
         self.count += 1;
         Ok(())
     }
@@ -108,8 +99,7 @@ impl Sink for AzkvRows {
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out
-            .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         self.out.finish()
     }
 }

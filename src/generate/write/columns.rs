@@ -82,18 +82,9 @@ pub const COLUMNS: &[(&str, ColumnType)] = &[
     ("identity_claim_xms_az_rid_s", S),
     ("identity_claim_iss_s", S),
     ("identity_claim_xms_az_nwperimid_s", S),
-    (
-        "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
-        G,
-    ),
-    (
-        "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s",
-        S,
-    ),
-    (
-        "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_name_s",
-        S,
-    ),
+    ("identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g", G),
+    ("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s", S),
+    ("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_name_s", S),
     ("properties_sku_Family_s", S),
     ("properties_sku_Name_s", S),
     ("properties_tenantId_g", G),
@@ -151,13 +142,7 @@ pub type Row = Vec<Option<Cell>>;
 
 fn column_index() -> &'static HashMap<&'static str, usize> {
     static INDEX: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| (*name, i))
-            .collect()
-    })
+    INDEX.get_or_init(|| COLUMNS.iter().enumerate().map(|(i, (name, _))| (*name, i)).collect())
 }
 
 /// A flattened column name that is not in [`COLUMNS`]: a generator bug, reported instead of silently dropped.
@@ -171,9 +156,7 @@ struct RowBuilder {
 
 impl RowBuilder {
     fn set(&mut self, name: &str, cell: Cell) -> Result<(), UnknownColumn> {
-        let i = *column_index()
-            .get(name)
-            .ok_or_else(|| UnknownColumn(name.to_string()))?;
+        let i = *column_index().get(name).ok_or_else(|| UnknownColumn(name.to_string()))?;
         self.cells[i] = Some(cell);
         Ok(())
     }
@@ -242,9 +225,7 @@ fn text_of<'a>(record: &'a Node, key: &str) -> Option<&'a str> {
 /// The AzureDiagnostics row of one event.
 pub fn row(e: &AuditEvent, ctx: &Context) -> Result<Row, UnknownColumn> {
     let record = super::auditevent::record(e);
-    let mut b = RowBuilder {
-        cells: vec![None; COLUMNS.len()],
-    };
+    let mut b = RowBuilder { cells: vec![None; COLUMNS.len()] };
     let v = &e.vault;
     b.text("TenantId", ctx.workspace_id.to_string())?;
     b.set("TimeGenerated", Cell::DateTime(e.time))?;

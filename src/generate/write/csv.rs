@@ -27,11 +27,7 @@ fn push_field(line: &mut String, value: &str) {
 }
 
 fn real_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
+    if f.fract() == 0.0 && f.abs() < 1e16 { format!("{}", f as i64) } else { format!("{f}") }
 }
 
 impl PortalCsv {
@@ -41,20 +37,12 @@ impl PortalCsv {
             if i > 0 {
                 line.push(',');
             }
-            let header = if *ty == ColumnType::DateTime {
-                format!("{name} [UTC]")
-            } else {
-                name.to_string()
-            };
+            let header = if *ty == ColumnType::DateTime { format!("{name} [UTC]") } else { name.to_string() };
             push_field(&mut line, &header);
         }
         line.push_str("\r\n");
         out.write_all(line.as_bytes())?;
-        Ok(PortalCsv {
-            out,
-            ctx,
-            line: String::new(),
-        })
+        Ok(PortalCsv { out, ctx, line: String::new() })
     }
 }
 
@@ -72,9 +60,7 @@ impl Sink for PortalCsv {
                 Some(Cell::DateTime(t)) => push_field(&mut self.line, &time::us_portal(*t)),
                 Some(Cell::Real(f)) => push_field(&mut self.line, &real_text(*f)),
                 Some(Cell::Long(n)) => push_field(&mut self.line, &n.to_string()),
-                Some(Cell::Bool(b)) => {
-                    push_field(&mut self.line, if *b { "true" } else { "false" })
-                }
+                Some(Cell::Bool(b)) => push_field(&mut self.line, if *b { "true" } else { "false" }),
             }
         }
         self.line.push_str("\r\n");

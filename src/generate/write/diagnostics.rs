@@ -34,8 +34,7 @@ impl Sink for DiagnosticsRows {
                 None => {}
             }
         }
-        self.out
-            .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
         write_value(&mut self.out, &object, Layout::Compact, false)?;
         self.count += 1;
         Ok(())
@@ -46,8 +45,7 @@ impl Sink for DiagnosticsRows {
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out
-            .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         self.out.finish()
     }
 }

@@ -140,11 +140,7 @@ impl Serialize for Node {
 pub struct Escaping<F>(pub F);
 
 impl<F: Formatter> Formatter for Escaping<F> {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
         let mut start = 0;
         for (i, ch) in fragment.char_indices() {
             if ch == '/' || !ch.is_ascii() {
@@ -169,11 +165,7 @@ impl<F: Formatter> Formatter for Escaping<F> {
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_array(w)
     }
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         self.0.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -185,11 +177,7 @@ impl<F: Formatter> Formatter for Escaping<F> {
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_object(w)
     }
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         self.0.begin_object_key(w, first)
     }
     fn end_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -221,10 +209,9 @@ pub fn write_value<W: io::Write, T: Serialize + ?Sized>(
     let indent;
     let result = match (layout, escaped) {
         (Layout::Compact, false) => value.serialize(&mut serde_json::Serializer::new(&mut *out)),
-        (Layout::Compact, true) => value.serialize(&mut serde_json::Serializer::with_formatter(
-            &mut *out,
-            Escaping(CompactFormatter),
-        )),
+        (Layout::Compact, true) => {
+            value.serialize(&mut serde_json::Serializer::with_formatter(&mut *out, Escaping(CompactFormatter)))
+        }
         (Layout::Pretty(n), escaped) => {
             indent = vec![b' '; n];
             if escaped {

@@ -18,12 +18,7 @@ impl JsonLines {
 
 impl Sink for JsonLines {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
-        write_value(
-            &mut self.out,
-            &auditevent::record(event),
-            Layout::Compact,
-            event.escaped,
-        )?;
+        write_value(&mut self.out, &auditevent::record(event), Layout::Compact, event.escaped)?;
         self.out.write_all(b"\n")
     }
 

@@ -66,19 +66,14 @@ impl Output {
     /// `-` is stdout; a name ending in `.gz` is gzip-compressed at `level`.
     pub fn open(path: &Path, level: u32) -> io::Result<Output> {
         if path.as_os_str() == "-" {
-            return Ok(Output::Stdout(BufWriter::with_capacity(
-                BUFFER,
-                io::stdout(),
-            )));
+            return Ok(Output::Stdout(BufWriter::with_capacity(BUFFER, io::stdout())));
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
         let file = BufWriter::with_capacity(BUFFER, File::create(path)?);
         if path.extension().is_some_and(|e| e == "gz") {
-            let gz = GzBuilder::new()
-                .mtime(0)
-                .write(file, Compression::new(level));
+            let gz = GzBuilder::new().mtime(0).write(file, Compression::new(level));
             Ok(Output::Gzip(BufWriter::with_capacity(BUFFER, gz)))
         } else {
             Ok(Output::File(file))

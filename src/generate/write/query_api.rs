@@ -17,10 +17,7 @@ pub struct QueryApiResponse {
 impl QueryApiResponse {
     pub fn new(mut out: Output, ctx: Context) -> io::Result<QueryApiResponse> {
         let columns = Node::Arr(
-            COLUMNS
-                .iter()
-                .map(|(name, ty)| Node::obj().with("name", *name).with("type", ty.name()))
-                .collect(),
+            COLUMNS.iter().map(|(name, ty)| Node::obj().with("name", *name).with("type", ty.name())).collect(),
         );
         out.write_all(b"{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":")?;
         write_value(&mut out, &columns, Layout::Compact, false)?;
@@ -32,13 +29,9 @@ impl QueryApiResponse {
 impl Sink for QueryApiResponse {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
         let row = columns::row(event, &self.ctx).map_err(io::Error::other)?;
-        let positional = Node::Arr(
-            row.iter()
-                .map(|c| c.as_ref().map(columns::cell_node).unwrap_or(Node::Null))
-                .collect(),
-        );
-        self.out
-            .write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        let positional =
+            Node::Arr(row.iter().map(|c| c.as_ref().map(columns::cell_node).unwrap_or(Node::Null)).collect());
+        self.out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
         write_value(&mut self.out, &positional, Layout::Compact, false)?;
         self.count += 1;
         Ok(())

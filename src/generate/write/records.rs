@@ -20,12 +20,7 @@ pub struct RecordsDocuments {
 
 impl RecordsDocuments {
     pub fn new(out: Output) -> RecordsDocuments {
-        RecordsDocuments {
-            out,
-            in_document: 0,
-            documents: 0,
-            buffer: Vec::new(),
-        }
+        RecordsDocuments { out, in_document: 0, documents: 0, buffer: Vec::new() }
     }
 
     fn pretty(&self) -> bool {
@@ -52,11 +47,7 @@ impl Sink for RecordsDocuments {
         let record = auditevent::record(event);
         let pretty = self.pretty();
         if self.in_document == 0 {
-            self.out.write_all(if pretty {
-                b"{\n    \"records\": [\n"
-            } else {
-                b"{\"records\":["
-            })?;
+            self.out.write_all(if pretty { b"{\n    \"records\": [\n" } else { b"{\"records\":[" })?;
         } else {
             self.out.write_all(if pretty { b",\n" } else { b"," })?;
         }

@@ -26,10 +26,7 @@ pub struct StorageAccount {
 
 fn hour_path(t: Ticks) -> String {
     let c = time::civil(t);
-    format!(
-        "y={:04}/m={:02}/d={:02}/h={:02}/m=00/PT1H.json",
-        c.year, c.month, c.day, c.hour
-    )
+    format!("y={:04}/m={:02}/d={:02}/h={:02}/m=00/PT1H.json", c.year, c.month, c.day, c.hour)
 }
 
 impl StorageAccount {
@@ -52,12 +49,7 @@ impl StorageAccount {
             return Ok(());
         }
         self.current_hour = hour;
-        let done: Vec<PathBuf> = self
-            .open
-            .iter()
-            .filter(|(_, (h, _))| *h < hour)
-            .map(|(p, _)| p.clone())
-            .collect();
+        let done: Vec<PathBuf> = self.open.iter().filter(|(_, (h, _))| *h < hour).map(|(p, _)| p.clone()).collect();
         let mut sorted = done;
         sorted.sort();
         for path in sorted {
@@ -80,10 +72,7 @@ impl StorageAccount {
             } else {
                 OpenOptions::new().append(true).open(&path)?
             };
-            self.open.insert(
-                path.clone(),
-                (hour, BufWriter::with_capacity(64 * 1024, file)),
-            );
+            self.open.insert(path.clone(), (hour, BufWriter::with_capacity(64 * 1024, file)));
         }
         match self.open.get_mut(&path) {
             Some((_, w)) => Ok(w),
@@ -95,13 +84,8 @@ impl StorageAccount {
 impl Sink for StorageAccount {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
         self.advance(event.time)?;
-        let received =
-            time::hour_floor(event.time + Ticks::from(event.receipt_delay_s) * TICKS_PER_SECOND);
-        let relative = format!(
-            "insights-logs-auditevent/resourceId={}/{}",
-            event.vault.upper_id,
-            hour_path(received)
-        );
+        let received = time::hour_floor(event.time + Ticks::from(event.receipt_delay_s) * TICKS_PER_SECOND);
+        let relative = format!("insights-logs-auditevent/resourceId={}/{}", event.vault.upper_id, hour_path(received));
         let record = auditevent::record(event);
         let w = self.blob(relative, received)?;
         write_value(w, &record, Layout::Compact, event.escaped)?;
