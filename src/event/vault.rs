@@ -11,12 +11,11 @@ pub struct Vault {
     pub resource_id: Option<Box<str>>,
 }
 
-/// Finds `/segment/value` (segment matched case-insensitively) and returns `value`.
-fn segment_after<'a>(path: &'a str, segment: &str) -> Option<&'a str> {
-    let lower = path.to_ascii_lowercase();
+/// Finds `/segment/value` in `lower` (the lower-cased `text`) and returns `value` from `text`.
+fn segment_after<'a>(text: &'a str, lower: &str, segment: &str) -> Option<&'a str> {
     let needle = format!("/{segment}/");
     let at = lower.find(&needle)? + needle.len();
-    let rest = &path[at..];
+    let rest = text.get(at..)?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let value = &rest[..end];
     (!value.is_empty()).then_some(value)
@@ -30,37 +29,39 @@ impl Vault {
     /// From an ARM resource id — or any text containing one, such as a management-plane request URI or the id of
     /// a diagnostic setting or role assignment *under* a vault. Handles vaults, managed HSMs and deleted vaults.
     pub fn from_resource_id(text: &str) -> Option<Vault> {
-        let (kind, name) =
-            ["vaults", "managedhsms", "deletedvaults", "deletedmanagedhsms"].iter().find_map(|kind| {
-                let lower = text.to_ascii_lowercase();
-                let needle = format!("/providers/microsoft.keyvault/{kind}/");
-                let direct = lower.find(&needle).map(|i| i + needle.len());
-                // deleted vaults live under `/locations/<region>/deletedVaults/<name>`.
-                let located = if kind.starts_with("deleted") {
-                    let loc = lower.find("/providers/microsoft.keyvault/locations/")?;
-                    let tail = &lower[loc..];
-                    tail.find(&format!("/{kind}/")).map(|i| loc + i + kind.len() + 2)
-                } else {
-                    None
-                };
-                let start = direct.or(located)?;
-                let rest = &text[start..];
-                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-                (end > 0).then(|| (*kind, &rest[..end]))
+        // ASCII lower-casing keeps byte offsets, so positions found in `lower` index `text` too.
+        let lower = text.to_ascii_lowercase();
+        let provider = lower.find("/providers/microsoft.keyvault/")?;
+        let tail = &lower[provider + "/providers/microsoft.keyvault/".len()..];
+        let (kind, start) = ["vaults/", "managedhsms/"]
+            .iter()
+            .find_map(|k| tail.starts_with(k).then(|| (k.trim_end_matches('/'), provider + 30 + k.len())))
+            .or_else(|| {
+                // Deleted vaults live under `/locations/<region>/deletedVaults/<name>`.
+                let rest = tail.strip_prefix("locations/")?;
+                let region_end = rest.find('/')?;
+                let after = &rest[region_end + 1..];
+                ["deletedvaults/", "deletedmanagedhsms/"].iter().find_map(|k| {
+                    after
+                        .starts_with(k)
+                        .then(|| (k.trim_end_matches('/'), provider + 30 + 10 + region_end + 1 + k.len()))
+                })
             })?;
-        let subscription = segment_after(text, "subscriptions").map(|s| s.to_ascii_lowercase().into());
-        let resource_group = segment_after(text, "resourcegroups").map(|s| s.to_ascii_lowercase().into());
+        let rest = text.get(start..)?;
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if end == 0 {
+            return None;
+        }
+        let name = rest[..end].to_ascii_lowercase();
+        let subscription = segment_after(text, &lower, "subscriptions").map(|s| s.to_ascii_lowercase().into());
+        let resource_group = segment_after(text, &lower, "resourcegroups").map(|s| s.to_ascii_lowercase().into());
         let resource_id = match (&subscription, &resource_group, kind) {
             (Some(s), Some(rg), "vaults" | "managedhsms") => Some(
-                format!(
-                    "/subscriptions/{s}/resourcegroups/{rg}/providers/microsoft.keyvault/{kind}/{}",
-                    name.to_ascii_lowercase()
-                )
-                .into(),
+                format!("/subscriptions/{s}/resourcegroups/{rg}/providers/microsoft.keyvault/{kind}/{name}").into(),
             ),
             _ => None,
         };
-        Some(Vault { name: name.to_ascii_lowercase().into(), subscription, resource_group, resource_id })
+        Some(Vault { name: name.into(), subscription, resource_group, resource_id })
     }
 
     /// From a data-plane URI: `https://<name>.vault.azure.net/…` (also the sovereign clouds and managed HSM).

@@ -119,7 +119,7 @@ impl Record {
                 Value::Number(n) => n.to_string(),
                 _ => return None,
             };
-            (!s.is_empty() && !(self.stringly && s == "None")).then_some(s)
+            (!(s.is_empty() || self.stringly && s == "None")).then_some(s)
         })
     }
 
@@ -241,7 +241,7 @@ fn access_changes(r: &Record, operation: &str, resource_id: &str) -> Vec<AccessC
                 props.get(n).or_else(|| props.get(n.to_ascii_lowercase())).or_else(|| props.get(lower_first(n)))
             };
             if let Some(principal) = get("PrincipalId").and_then(Value::as_str) {
-                let role = get("RoleDefinitionId").map(|v| permission_list(v)).unwrap_or_default();
+                let role = get("RoleDefinitionId").map(permission_list).unwrap_or_default();
                 let role_id = role.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
                 let role = KEY_VAULT_ROLES
                     .iter()

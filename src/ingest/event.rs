@@ -89,6 +89,8 @@ impl Event<'_> {
 }
 
 /// What parsing one record produced.
+// The event is the common case by far; boxing it would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Verdict<'a> {
     Event(Event<'a>),

@@ -319,7 +319,7 @@ fn plan_documents(bytes: &[u8], first: usize) -> Plan {
                 f.container(Container::Array);
                 f.element_records(&mut sc)
             }
-            _ => Err(ScanError::Unexpected { at, expected: "'{' or '['", found: format!("'{}'", c.escape_ascii()) }),
+            _ => Err(ScanError::Unexpected { at, expected: "'{' or '['", found: Some(c) }),
         };
         if let Err(e) = outcome {
             let reason = match e {

@@ -93,6 +93,32 @@ fn parse_lines<'a>(bytes: &'a [u8], start: usize, end: usize, sink: &mut impl Si
     }
 }
 
+/// The length of the record that starts `bytes`, in a source of the given container: the store keeps only
+/// where records start, and finds where they end when one is shown again.
+pub fn record_len(bytes: &[u8], container: Option<Container>) -> usize {
+    match container {
+        Some(Container::JsonLines) | None => {
+            let end = memchr(b'\n', bytes).unwrap_or(bytes.len());
+            if end > 0 && bytes[end - 1] == b'\r' { end - 1 } else { end }
+        }
+        Some(Container::Csv) => {
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+            let mut record = csv::ByteRecord::new();
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => (reader.position().byte() as usize).min(bytes.len()),
+                _ => memchr(b'\n', bytes).unwrap_or(bytes.len()),
+            }
+        }
+        Some(_) => {
+            let mut sc = scan::Scanner::new(bytes);
+            match sc.skip_balanced() {
+                Ok(()) => sc.pos(),
+                Err(_) => bytes.len().min(MAX_RECORD),
+            }
+        }
+    }
+}
+
 /// The 1-based line number of a byte offset.
 pub fn line_of(bytes: &[u8], offset: u64) -> u64 {
     let end = (offset as usize).min(bytes.len());

@@ -106,6 +106,8 @@ pub fn normalize<'a>(mut slots: Slots<'a>, at: RecordRef) -> Option<Verdict<'a>>
     })
 }
 
+// The event is the common case by far; boxing it would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 enum Built<'a> {
     Event(Event<'a>),
     Skip(String),

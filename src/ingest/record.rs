@@ -150,17 +150,13 @@ fn member<'a>(sc: &mut Scanner<'a>, key: Key, slots: &mut Slots<'a>) -> Result<(
 /// The slots of one JSON object record (the whole of `bytes`).
 pub fn object_slots(bytes: &[u8]) -> Result<Slots<'_>> {
     let mut slots = Slots::new();
-    let mut sc = Scanner::new(bytes);
+    let mut sc = Scanner::record(bytes);
     if sc.peek() != Some(b'{') {
         return Err(ScanError::NotAnObject(sc.value()?.type_name()));
     }
     sc.object(|sc, k| member(sc, fields::top(k.bytes()), &mut slots))?;
     if !sc.at_end() {
-        return Err(ScanError::Unexpected {
-            at: sc.pos(),
-            expected: "the end of the record",
-            found: "more JSON".into(),
-        });
+        return Err(ScanError::Trailing(sc.pos()));
     }
     Ok(slots)
 }
@@ -187,7 +183,7 @@ impl Columns {
 
 fn row_slots<'a>(bytes: &'a [u8], columns: &Columns) -> Result<Slots<'a>> {
     let mut slots = Slots::new();
-    let mut sc = Scanner::new(bytes);
+    let mut sc = Scanner::record(bytes);
     let mut i = 0;
     sc.array(|sc| {
         let key = columns.keys.get(i).copied().unwrap_or(Key::Ignore);
@@ -195,7 +191,7 @@ fn row_slots<'a>(bytes: &'a [u8], columns: &Columns) -> Result<Slots<'a>> {
         member(sc, key, &mut slots)
     })?;
     if !sc.at_end() {
-        return Err(ScanError::Unexpected { at: sc.pos(), expected: "the end of the row", found: "more JSON".into() });
+        return Err(ScanError::Trailing(sc.pos()));
     }
     Ok(slots)
 }

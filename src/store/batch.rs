@@ -1,11 +1,9 @@
 //! What one parallel worker produces from one unit of input: columns of local ids, the local dictionaries they
 //! index, and what was rejected or skipped. Text stays borrowed from the input until the merge.
 
-use std::borrow::Cow;
-
 use super::guid;
-use super::intern::Interner;
-use crate::event::{AccessChange, Claims};
+use super::intern::{TextInterner, TupleInterner};
+use crate::event::AccessChange;
 use crate::ingest::{Event, RecordRef, Sink};
 
 /// Details kept per batch for rejected / skipped records; all are counted.
@@ -28,8 +26,12 @@ pub fn unpack_bool(bits: u8) -> Option<bool> {
     }
 }
 
-pub type VaultKey<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
-pub type StatusKey<'a> = (Option<u16>, Option<Cow<'a, str>>);
+/// (HTTP code or 0, status word id in `Batch::status_words`).
+pub type StatusKey = (u16, u32);
+
+/// Separates the parts of a composite key (resource id and vault name; the six claims). The parts are split
+/// back at the merge.
+pub const PART: char = '\u{1f}';
 
 /// What one batch saw of one source.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,7 +45,7 @@ pub struct SourceCounts {
 pub type Detail = (u32, u64, String);
 
 #[derive(Default)]
-pub struct Batch<'a> {
+pub struct Batch {
     /// The source being parsed now; rows record theirs in `source`.
     current: u32,
     /// Counts per source, in the order sources were parsed.
@@ -72,24 +74,31 @@ pub struct Batch<'a> {
     /// Correlation ids that are not GUIDs, by event.
     pub odd_correlations: Vec<(u32, Box<str>)>,
 
-    pub vaults: Interner<VaultKey<'a>>,
-    pub operations: Interner<Cow<'a, str>>,
-    pub statuses: Interner<StatusKey<'a>>,
-    pub ips: Interner<Cow<'a, str>>,
-    pub identities: Interner<Claims<'a>>,
-    pub apps: Interner<Cow<'a, str>>,
-    pub user_agents: Interner<Cow<'a, str>>,
-    pub uris: Interner<Cow<'a, str>>,
-    pub descriptions: Interner<Cow<'a, str>>,
-    pub tls_versions: Interner<Cow<'a, str>>,
-    pub addr_auth_types: Interner<Cow<'a, str>>,
+    /// `resource id ␟ vault name`.
+    pub vaults: TextInterner,
+    pub operations: TextInterner,
+    pub status_words: TextInterner,
+    pub statuses: TupleInterner<StatusKey>,
+    /// Status id by HTTP code for records without a status word — almost all of them — without hashing.
+    status_by_code: Vec<u32>,
+    pub ips: TextInterner,
+    /// `oid ␟ upn ␟ unique_name ␟ appid ␟ idtyp ␟ xms_mirid`.
+    pub identities: TextInterner,
+    /// Reused buffer for composite keys.
+    scratch: String,
+    pub apps: TextInterner,
+    pub user_agents: TextInterner,
+    pub uris: TextInterner,
+    pub descriptions: TextInterner,
+    pub tls_versions: TextInterner,
+    pub addr_auth_types: TextInterner,
 
     pub rejections: Vec<Detail>,
     pub skips: Vec<Detail>,
 }
 
-impl<'a> Batch<'a> {
-    pub fn new() -> Batch<'a> {
+impl Batch {
+    pub fn new() -> Batch {
         Batch::default()
     }
 
@@ -142,28 +151,59 @@ impl<'a> Batch<'a> {
     }
 }
 
-impl<'a> Sink<'a> for Batch<'a> {
+impl<'a> Sink<'a> for Batch {
     fn event(&mut self, e: Event<'a>) {
         let index = self.time.len() as u32;
         self.counts().events += 1;
         self.source.push(self.current);
         self.time.push(e.time.0);
-        let vault_key =
-            (e.resource_id.is_some() || e.resource_name.is_some()).then_some((e.resource_id, e.resource_name));
-        self.vault.push(self.vaults.intern_opt(vault_key));
-        self.operation.push(self.operations.intern(e.operation));
-        let status_key = (e.http_status.is_some() || e.status_word.is_some()).then_some((e.http_status, e.status_word));
-        self.status.push(self.statuses.intern_opt(status_key));
-        self.caller_ip.push(self.ips.intern_opt(e.caller_ip));
-        self.token_ip.push(self.ips.intern_opt(e.token_ip));
-        self.identity.push(self.identities.intern(e.claims));
-        self.client_app.push(self.apps.intern_opt(e.client_app));
-        self.user_agent.push(self.user_agents.intern_opt(e.client_info));
-        self.request_uri.push(self.uris.intern_opt(e.request_uri));
-        self.object_uri.push(self.uris.intern_opt(e.object_uri));
-        self.description.push(self.descriptions.intern_opt(e.result_description));
-        self.tls.push(self.tls_versions.intern_opt(e.tls_version));
-        self.addr_auth.push(self.addr_auth_types.intern_opt(e.addr_auth_type));
+        self.scratch.clear();
+        if e.resource_id.is_some() || e.resource_name.is_some() {
+            self.scratch.push_str(e.resource_id.as_deref().unwrap_or(""));
+            self.scratch.push(PART);
+            self.scratch.push_str(e.resource_name.as_deref().unwrap_or(""));
+        }
+        self.vault.push(if self.scratch.is_empty() { 0 } else { self.vaults.intern(&self.scratch) });
+        self.operation.push(self.operations.intern(&e.operation));
+        let status = match (e.http_status, e.status_word.as_deref()) {
+            (None, None) => 0,
+            (code, None) => {
+                let code = code.unwrap_or(0) as usize;
+                if self.status_by_code.len() <= code {
+                    self.status_by_code.resize(code + 1, 0);
+                }
+                if self.status_by_code[code] == 0 {
+                    self.status_by_code[code] = self.statuses.intern((code as u16, 0));
+                }
+                self.status_by_code[code]
+            }
+            (code, Some(word)) => {
+                let word = self.status_words.intern(word);
+                self.statuses.intern((code.unwrap_or(0), word))
+            }
+        };
+        self.status.push(status);
+        self.caller_ip.push(self.ips.intern_opt(e.caller_ip.as_deref()));
+        self.token_ip.push(self.ips.intern_opt(e.token_ip.as_deref()));
+        let c = &e.claims;
+        let parts = [&c.oid, &c.upn, &c.unique_name, &c.appid, &c.idtyp, &c.xms_mirid];
+        self.scratch.clear();
+        if parts.iter().any(|p| p.is_some()) {
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    self.scratch.push(PART);
+                }
+                self.scratch.push_str(p.as_deref().unwrap_or(""));
+            }
+        }
+        self.identity.push(if self.scratch.is_empty() { 0 } else { self.identities.intern(&self.scratch) });
+        self.client_app.push(self.apps.intern_opt(e.client_app.as_deref()));
+        self.user_agent.push(self.user_agents.intern_opt(e.client_info.as_deref()));
+        self.request_uri.push(self.uris.intern_opt(e.request_uri.as_deref()));
+        self.object_uri.push(self.uris.intern_opt(e.object_uri.as_deref()));
+        self.description.push(self.descriptions.intern_opt(e.result_description.as_deref()));
+        self.tls.push(self.tls_versions.intern_opt(e.tls_version.as_deref()));
+        self.addr_auth.push(self.addr_auth_types.intern_opt(e.addr_auth_type.as_deref()));
         let correlation = match e.correlation_id.as_deref() {
             None | Some("") => guid::NONE,
             Some(text) => guid::parse(text).or_else(|| guid::parse(text.trim())).unwrap_or_else(|| {

@@ -1,25 +1,27 @@
-//! Merging worker batches into the store: local ids become global ids (deriving each distinct value once),
-//! then rows are put in time order and duplicates — the same event from overlapping exports or neighbouring
-//! blobs — are dropped, keeping the first sighting in input order.
+//! Merging worker batches into the store. Each batch keeps its rows in local ids; the builder derives each
+//! distinct value once into the global dictionaries and records a local → global table per batch. `finish`
+//! then puts all rows in time order, drops duplicates — the same event from overlapping exports or
+//! neighbouring blobs, keeping the first sighting in input order — and writes each final column in one pass,
+//! translating ids on the way.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-
-use hashbrown::HashMap as FastMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use hashbrown::HashMap as FastMap;
 use rayon::prelude::*;
 
-use super::batch::Batch;
-use super::{Columns, Dicts, Dim, IpValue, SourceInfo, StatusValue, Store};
-use crate::event::{AccessChange, ObjectRef, Operation, Outcome, Vault, ip};
+use super::batch::{Batch, PART};
+use super::{Columns, Dicts, Dim, IpValue, SMALL_OVERFLOW, SourceInfo, StatusValue, Store, provenance};
+use crate::event::{AccessChange, Claims, ObjectRef, Operation, Outcome, Vault, ip};
 
-/// Global id for a local id through a remap table (local ids start at 1; 0 stays 0).
+/// Global id for a local id through a table (local ids start at 1; 0 stays 0).
 #[inline]
 fn remap(map: &[u32], local: u32) -> u32 {
     if local == 0 { 0 } else { map[local as usize - 1] }
 }
 
-/// What a distinct URI tells: its vault, and the object and version it addresses.
+/// What a distinct URI tells: its vault, and the object and version it addresses (global ids).
 #[derive(Clone, Copy, Default)]
 struct UriFacts {
     uri: u32,
@@ -28,40 +30,28 @@ struct UriFacts {
     version: u32,
 }
 
-/// Derivations already made, by raw text: batches repeat the same values (every hour's blob names the same
-/// vaults and callers), and deriving each distinct text once per load instead of once per batch is what keeps
-/// the merge cheap.
+/// Derivations already made, by raw text, so that each distinct text is derived once per load.
 #[derive(Default)]
 struct Memo {
-    vaults: FastMap<String, u32>,
+    vaults: FastMap<Box<str>, u32>,
     operations: FastMap<Box<str>, u32>,
-    statuses: FastMap<String, u32>,
     ips: FastMap<Box<str>, u32>,
-    identities: FastMap<String, u32>,
+    identities: FastMap<Box<str>, u32>,
     apps: FastMap<Box<str>, u32>,
     user_agents: FastMap<Box<str>, u32>,
     descriptions: FastMap<Box<str>, u32>,
     tls: FastMap<Box<str>, u32>,
     addr_auth: FastMap<Box<str>, u32>,
-    uris: FastMap<Box<str>, UriFacts>,
 }
 
 /// The memoized value for `key`, derived with `derive` the first time.
-fn memo<K, V: Copy>(map: &mut FastMap<K, V>, key: &str, derive: impl FnOnce() -> V) -> V
-where
-    K: std::borrow::Borrow<str> + Eq + Hash + for<'k> From<&'k str>,
-{
+fn memo(map: &mut FastMap<Box<str>, u32>, key: &str, derive: impl FnOnce() -> u32) -> u32 {
     if let Some(v) = map.get(key) {
         return *v;
     }
     let v = derive();
-    map.insert(K::from(key), v);
+    map.insert(key.into(), v);
     v
-}
-
-/// Joins optional parts into one memo key.
-fn joined(parts: &[Option<&str>]) -> String {
-    parts.iter().map(|p| p.unwrap_or("\u{0}")).collect::<Vec<_>>().join("\u{1f}")
 }
 
 /// One batch's local → global id tables.
@@ -84,80 +74,34 @@ impl Remap {
         if local == 0 { UriFacts::default() } else { self.uris[local as usize - 1] }
     }
 
-    /// The batch's rows in global ids.
-    fn apply(&self, b: &Batch<'_>) -> Columns {
-        let n = b.len();
-        let map = |table: &[u32], col: &[u32]| -> Vec<u32> { col.iter().map(|&l| remap(table, l)).collect() };
-        let object_uris: Vec<UriFacts> = b.object_uri.iter().map(|&l| self.uri(l)).collect();
-        let request_uris: Vec<UriFacts> = b.request_uri.iter().map(|&l| self.uri(l)).collect();
-        let mut vault = map(&self.vaults, &b.vault);
-        let mut object = Vec::with_capacity(n);
-        let mut version = Vec::with_capacity(n);
-        for i in 0..n {
-            let (o, r) = (object_uris[i], request_uris[i]);
-            if vault[i] == 0 {
-                vault[i] = if o.vault != 0 { o.vault } else { r.vault };
-            }
-            let (obj, ver) = if o.object != 0 { (o.object, o.version) } else { (r.object, r.version) };
-            object.push(obj);
-            version.push(ver);
+    /// Vault, object, version and request URI of a row: the vault from the record's resource id, else from
+    /// the addressed URIs; the object from `properties.id`, else from the request URI.
+    fn located(&self, b: &Batch, row: usize) -> (u32, u32, u32, u32) {
+        let (o, r) = (self.uri(b.object_uri[row]), self.uri(b.request_uri[row]));
+        let mut vault = remap(&self.vaults, b.vault[row]);
+        if vault == 0 {
+            vault = if o.vault != 0 { o.vault } else { r.vault };
         }
-        let mut dims: [Vec<u32>; Dim::COUNT] = Default::default();
-        dims[Dim::CallerIp as usize] = map(&self.ips, &b.caller_ip);
-        dims[Dim::Identity as usize] = map(&self.identities, &b.identity);
-        dims[Dim::Vault as usize] = vault;
-        dims[Dim::Operation as usize] = map(&self.operations, &b.operation);
-        dims[Dim::Object as usize] = object;
-        dims[Dim::UserAgent as usize] = map(&self.user_agents, &b.user_agent);
-        dims[Dim::Status as usize] = map(&self.statuses, &b.status);
-        Columns {
-            time: b.time.clone(),
-            dims,
-            token_ip: map(&self.ips, &b.token_ip),
-            client_app: map(&self.apps, &b.client_app),
-            request_uri: request_uris.iter().map(|u| u.uri).collect(),
-            version,
-            description: map(&self.descriptions, &b.description),
-            tls: map(&self.tls, &b.tls),
-            addr_auth: map(&self.addr_auth, &b.addr_auth),
-            correlation: b.correlation.clone(),
-            duration: b.duration.clone(),
-            access: b.access.clone(),
-            source: b.source.clone(),
-            offset: b.record.iter().map(|r| r.offset).collect(),
-            len: b.record.iter().map(|r| r.len).collect(),
-        }
+        let (object, version) = if o.object != 0 { (o.object, o.version) } else { (r.object, r.version) };
+        (vault, object, version, r.uri)
     }
 }
 
-impl Columns {
-    fn append(&mut self, mut part: Columns) {
-        self.time.append(&mut part.time);
-        for (mine, theirs) in self.dims.iter_mut().zip(part.dims.iter_mut()) {
-            mine.append(theirs);
-        }
-        self.token_ip.append(&mut part.token_ip);
-        self.client_app.append(&mut part.client_app);
-        self.request_uri.append(&mut part.request_uri);
-        self.version.append(&mut part.version);
-        self.description.append(&mut part.description);
-        self.tls.append(&mut part.tls);
-        self.addr_auth.append(&mut part.addr_auth);
-        self.correlation.append(&mut part.correlation);
-        self.duration.append(&mut part.duration);
-        self.access.append(&mut part.access);
-        self.source.append(&mut part.source);
-        self.offset.append(&mut part.offset);
-        self.len.append(&mut part.len);
-    }
+/// A row of a batch, in the order `finish` sorts by.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct RowKey {
+    time: i64,
+    record: u64,
+    batch: u32,
+    row: u32,
 }
 
 pub struct Builder {
     dicts: Dicts,
     memo: Memo,
-    cols: Columns,
-    access_changes: Vec<(u32, AccessChange)>,
-    odd_correlations: HashMap<u32, Box<str>>,
+    /// By global URI id.
+    uri_facts: Vec<UriFacts>,
+    parts: Vec<(Batch, Remap)>,
 }
 
 impl Default for Builder {
@@ -167,8 +111,20 @@ impl Default for Builder {
 }
 
 fn vault_id(dicts: &mut Dicts, v: Vault) -> u32 {
-    let key = v.name.to_string();
-    dicts.vaults.upsert(&key, || v.clone(), |old| old.absorb(&v))
+    match dicts.vaults.find(&v.name) {
+        Some(id) => {
+            dicts.vaults.update(id, |old| old.absorb(&v));
+            id
+        }
+        None => {
+            let key = v.name.clone();
+            dicts.vaults.intern(&key, || v)
+        }
+    }
+}
+
+fn small(id: u32) -> u16 {
+    id.min(SMALL_OVERFLOW as u32) as u16
 }
 
 impl Builder {
@@ -176,105 +132,112 @@ impl Builder {
         Builder {
             dicts: Dicts::default(),
             memo: Memo::default(),
-            cols: Columns::default(),
-            access_changes: Vec::new(),
-            odd_correlations: HashMap::new(),
+            uri_facts: vec![UriFacts::default()],
+            parts: Vec::new(),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.cols.time.len()
+        self.parts.iter().map(|(b, _)| b.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cols.time.is_empty()
+        self.len() == 0
     }
 
-    /// Makes room for `n` more events.
-    pub fn reserve(&mut self, n: usize) {
-        let c = &mut self.cols;
-        c.time.reserve(n);
-        for d in &mut c.dims {
-            d.reserve(n);
-        }
-        for col in [
-            &mut c.token_ip,
-            &mut c.client_app,
-            &mut c.request_uri,
-            &mut c.version,
-            &mut c.description,
-            &mut c.tls,
-            &mut c.addr_auth,
-            &mut c.duration,
-            &mut c.source,
-            &mut c.len,
-        ] {
-            col.reserve(n);
-        }
-        c.correlation.reserve(n);
-        c.access.reserve(n);
-        c.offset.reserve(n);
-    }
-
-    /// Appends a batch (rows stay in arrival order until [`Builder::finish`]).
-    pub fn add(&mut self, b: Batch<'_>) {
+    /// Appends a batch.
+    pub fn add(&mut self, b: Batch) {
         self.add_all(vec![b]);
     }
 
-    /// Appends batches in order. Dictionaries are merged one batch after another (cheap: once per distinct
-    /// value); the per-row remapping, which is most of the work, runs in parallel.
-    pub fn add_all(&mut self, batches: Vec<Batch<'_>>) {
-        let remaps: Vec<Remap> = batches.iter().map(|b| self.remap(b)).collect();
-        let parts: Vec<Columns> = batches.par_iter().zip(remaps.par_iter()).map(|(b, r)| r.apply(b)).collect();
-        for (b, part) in batches.into_iter().zip(parts) {
-            let base = self.cols.time.len() as u32;
-            self.cols.append(part);
-            self.access_changes.extend(b.access_changes.into_iter().map(|(i, ch)| (base + i, ch)));
-            self.odd_correlations.extend(b.odd_correlations.into_iter().map(|(i, s)| (base + i, s)));
+    /// Appends batches, in input order.
+    pub fn add_all(&mut self, batches: Vec<Batch>) {
+        self.derive_uris(&batches);
+        for b in batches {
+            let r = self.remap(&b);
+            self.parts.push((b, r));
+        }
+    }
+
+    /// URIs are the most numerous distinct values (object names, versions), and parsing one is pure: parse every
+    /// URI not seen before in parallel, then intern the results.
+    fn derive_uris(&mut self, batches: &[Batch]) {
+        let mut new: FastMap<&str, ()> = FastMap::new();
+        for b in batches {
+            for u in b.uris.iter() {
+                if self.dicts.uris.find(u).is_none() {
+                    new.insert(u, ());
+                }
+            }
+        }
+        let new: Vec<&str> = new.into_keys().collect();
+        let parsed: Vec<(Option<ObjectRef>, Option<Vault>)> = new
+            .par_iter()
+            .map(|u| {
+                let object = ObjectRef::parse(u);
+                // A URI names the vault; its subscription and resource group come from the record's resource
+                // id, which is authoritative (Microsoft's own example disagrees with its request URI).
+                let vault = match &object {
+                    Some(o) => Some(Vault::named(&o.vault)),
+                    None => Vault::from_uri(u).or_else(|| Vault::from_resource_id(u).map(|v| Vault::named(&v.name))),
+                };
+                (object, vault)
+            })
+            .collect();
+        let d = &mut self.dicts;
+        for (u, (object, vault)) in new.into_iter().zip(parsed) {
+            let mut f = UriFacts { uri: d.uris.intern_text(u), ..UriFacts::default() };
+            if let Some(v) = vault {
+                f.vault = vault_id(d, v);
+            }
+            if let Some(o) = object {
+                f.version = o.version.as_deref().map_or(0, |v| d.versions.intern_text(v));
+                let key = o.key();
+                f.object = d.objects.intern(&key, || ObjectRef { version: None, ..o });
+            }
+            if self.uri_facts.len() <= f.uri as usize {
+                self.uri_facts.resize(f.uri as usize + 1, UriFacts::default());
+            }
+            self.uri_facts[f.uri as usize] = f;
         }
     }
 
     /// Local id → global id tables for one batch, deriving what the store has not seen yet.
-    fn remap(&mut self, b: &Batch<'_>) -> Remap {
+    fn remap(&mut self, b: &Batch) -> Remap {
         let d = &mut self.dicts;
         let m = &mut self.memo;
-        let vaults: Vec<u32> = b
+        let vaults = b
             .vaults
-            .keys()
             .iter()
-            .map(|(rid, name)| {
-                memo(&mut m.vaults, &joined(&[rid.as_deref(), name.as_deref()]), || {
-                    let from_id = rid.as_deref().and_then(Vault::from_resource_id);
-                    let v = from_id.or_else(|| name.as_deref().map(|n| Vault::named(n.trim())));
+            .map(|key| {
+                memo(&mut m.vaults, key, || {
+                    let (rid, name) = key.split_once(PART).unwrap_or((key, ""));
+                    let from_id = Vault::from_resource_id(rid);
+                    let v = from_id.or_else(|| (!name.trim().is_empty()).then(|| Vault::named(name.trim())));
                     v.map_or(0, |v| vault_id(d, v))
                 })
             })
             .collect();
-        let operations: Vec<u32> = b
+        let operations = b
             .operations
-            .keys()
             .iter()
             .map(|op| {
                 memo(&mut m.operations, op, || d.operations.intern(&Operation::key(op), || Operation::classify(op)))
             })
             .collect();
-        let statuses: Vec<u32> = b
+        let statuses = b
             .statuses
             .keys()
             .iter()
-            .map(|(code, word)| {
-                let key = joined(&[code.map(|c| c.to_string()).as_deref(), word.as_deref()]);
-                memo(&mut m.statuses, &key, || {
-                    let label =
-                        code.map_or_else(|| word.as_deref().unwrap_or("").trim().to_string(), |c| c.to_string());
-                    let outcome = code.map_or_else(|| Outcome::of_status_word(&label), Outcome::of_http);
-                    d.statuses.intern(&label, || StatusValue { label: label.clone().into(), code: *code, outcome })
-                })
+            .map(|&(code, word)| {
+                let code = (code != 0).then_some(code);
+                let label = code.map_or_else(|| b.status_words.get(word).trim().to_string(), |c| c.to_string());
+                let outcome = code.map_or_else(|| Outcome::of_status_word(&label), Outcome::of_http);
+                d.statuses.intern(&label, || StatusValue { label: label.clone().into(), code, outcome })
             })
             .collect();
-        let ips: Vec<u32> = b
+        let ips = b
             .ips
-            .keys()
             .iter()
             .map(|text| {
                 memo(&mut m.ips, text, || {
@@ -284,151 +247,173 @@ impl Builder {
                 })
             })
             .collect();
-        let identities: Vec<u32> = b
+        let identities = b
             .identities
-            .keys()
             .iter()
-            .map(|c| {
-                let key = joined(&[
-                    c.oid.as_deref(),
-                    c.upn.as_deref(),
-                    c.unique_name.as_deref(),
-                    c.appid.as_deref(),
-                    c.idtyp.as_deref(),
-                    c.xms_mirid.as_deref(),
-                ]);
-                memo(&mut m.identities, &key, || {
-                    let principal = c.principal_key();
+            .map(|key| {
+                memo(&mut m.identities, key, || {
+                    let mut parts = key.split(PART).map(|p| (!p.is_empty()).then_some(Cow::Borrowed(p)));
+                    let mut next = || parts.next().flatten();
+                    let claims = Claims {
+                        oid: next(),
+                        upn: next(),
+                        unique_name: next(),
+                        appid: next(),
+                        idtyp: next(),
+                        xms_mirid: next(),
+                    };
+                    let principal = claims.principal_key();
                     if principal.is_empty() {
                         return 0;
                     }
-                    let identity = c.to_identity();
+                    let identity = claims.to_identity();
                     d.identities.upsert(&principal, || identity.clone(), |old| old.absorb(&identity))
                 })
             })
             .collect();
-        fn texts(
+        fn texts<'t>(
             memo_map: &mut FastMap<Box<str>, u32>,
             dict: &mut super::TextDict,
-            keys: &[std::borrow::Cow<'_, str>],
+            keys: impl Iterator<Item = &'t str>,
             fold: fn(&str) -> String,
         ) -> Vec<u32> {
-            keys.iter().map(|k| memo(memo_map, k, || dict.intern_text(&fold(k)))).collect()
+            keys.map(|k| memo(memo_map, k, || dict.intern_text(&fold(k)))).collect()
         }
-        let apps = texts(&mut m.apps, &mut d.apps, b.apps.keys(), |a| a.trim().to_ascii_lowercase());
-        let user_agents = texts(&mut m.user_agents, &mut d.user_agents, b.user_agents.keys(), |t| t.trim().to_string());
-        let descriptions =
-            texts(&mut m.descriptions, &mut d.descriptions, b.descriptions.keys(), |t| t.trim().to_string());
-        let tls = texts(&mut m.tls, &mut d.tls_versions, b.tls_versions.keys(), |t| t.trim().to_string());
-        let addr_auth =
-            texts(&mut m.addr_auth, &mut d.addr_auth_types, b.addr_auth_types.keys(), |t| t.trim().to_string());
-        let uris: Vec<UriFacts> = b
-            .uris
-            .keys()
-            .iter()
-            .map(|u| {
-                memo(&mut m.uris, u, || {
-                    let u = u.trim();
-                    let mut f = UriFacts { uri: d.uris.intern_text(u), ..UriFacts::default() };
-                    if let Some(v) = Vault::from_uri(u).or_else(|| Vault::from_resource_id(u)) {
-                        f.vault = vault_id(d, v);
-                    }
-                    if let Some(o) = ObjectRef::parse(u) {
-                        f.version = o.version.as_deref().map_or(0, |v| d.versions.intern_text(v));
-                        let key = o.key();
-                        f.object = d.objects.intern(&key, || ObjectRef { version: None, ..o });
-                    }
-                    f
-                })
-            })
-            .collect();
-
-        Remap { vaults, operations, statuses, ips, identities, apps, user_agents, descriptions, tls, addr_auth, uris }
+        let trimmed = |t: &str| t.trim().to_string();
+        Remap {
+            vaults,
+            operations,
+            statuses,
+            ips,
+            identities,
+            apps: texts(&mut m.apps, &mut d.apps, b.apps.iter(), |a| a.trim().to_ascii_lowercase()),
+            user_agents: texts(&mut m.user_agents, &mut d.user_agents, b.user_agents.iter(), trimmed),
+            descriptions: texts(&mut m.descriptions, &mut d.descriptions, b.descriptions.iter(), trimmed),
+            tls: texts(&mut m.tls, &mut d.tls_versions, b.tls_versions.iter(), trimmed),
+            addr_auth: texts(&mut m.addr_auth, &mut d.addr_auth_types, b.addr_auth_types.iter(), trimmed),
+            // Every URI was derived by `derive_uris`.
+            uris: b
+                .uris
+                .iter()
+                .map(|u| d.uris.find(u).map_or_else(UriFacts::default, |id| self.uri_facts[id as usize]))
+                .collect(),
+        }
     }
 
-    /// A hash of what makes two records the same event, over canonical (global) ids so that the same event
-    /// from two export formats matches.
-    fn fingerprint(&self, i: usize, hasher: &impl BuildHasher) -> u64 {
-        let c = &self.cols;
+    /// A hash of what makes two records the same event, over global ids so that the same event from two
+    /// export formats matches.
+    fn fingerprint(&self, k: RowKey, hasher: &impl BuildHasher) -> u64 {
+        let (b, r) = &self.parts[k.batch as usize];
+        let row = k.row as usize;
+        let (vault, _, _, uri) = r.located(b, row);
         let mut h = hasher.build_hasher();
-        for dim in [Dim::Vault, Dim::Operation, Dim::Status, Dim::CallerIp, Dim::Identity] {
-            c.dims[dim as usize][i].hash(&mut h);
-        }
-        c.request_uri[i].hash(&mut h);
-        c.correlation[i].hash(&mut h);
+        vault.hash(&mut h);
+        remap(&r.operations, b.operation[row]).hash(&mut h);
+        remap(&r.statuses, b.status[row]).hash(&mut h);
+        remap(&r.ips, b.caller_ip[row]).hash(&mut h);
+        remap(&r.identities, b.identity[row]).hash(&mut h);
+        uri.hash(&mut h);
+        b.correlation[row].hash(&mut h);
         h.finish()
     }
 
     /// Sorts by time, drops duplicates and returns the store with the number of duplicates dropped per source.
     pub fn finish(self, sources: Vec<SourceInfo>) -> (Store, Vec<u64>) {
-        let n = self.cols.time.len();
-        let c = &self.cols;
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.par_sort_unstable_by_key(|&i| {
-            let i = i as usize;
-            (c.time[i], c.source[i], c.offset[i])
-        });
-        let mut duplicates = vec![0u64; sources.len().max(c.source.iter().map(|&s| s as usize + 1).max().unwrap_or(0))];
-        let hasher = hashbrown::DefaultHashBuilder::default();
-        let mut keep: Vec<u32> = Vec::with_capacity(n);
-        let mut run_start = 0;
-        let mut run_prints: Vec<u64> = Vec::new();
-        for (pos, &i) in order.iter().enumerate() {
-            let i = i as usize;
-            if pos == 0 || c.time[i] != c.time[order[run_start] as usize] {
-                run_start = pos;
-                run_prints.clear();
-            }
-            let print = self.fingerprint(i, &hasher);
-            if run_prints.contains(&print) {
-                duplicates[c.source[i] as usize] += 1;
-            } else {
-                run_prints.push(print);
-                keep.push(i as u32);
+        let mut keys: Vec<RowKey> = Vec::with_capacity(self.len());
+        for (bi, (b, _)) in self.parts.iter().enumerate() {
+            for row in 0..b.len() {
+                let record = provenance::pack(b.source[row], b.record[row].offset);
+                keys.push(RowKey { time: b.time[row], record, batch: bi as u32, row: row as u32 });
             }
         }
-        let store = self.gather(&keep, sources);
-        (store, duplicates)
+        keys.par_sort_unstable();
+
+        let max_source = self.parts.iter().flat_map(|(b, _)| b.source.iter()).max().map_or(0, |&s| s as usize + 1);
+        let mut duplicates = vec![0u64; sources.len().max(max_source)];
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        let mut keep: Vec<RowKey> = Vec::with_capacity(keys.len());
+        let mut run: Vec<u64> = Vec::new();
+        for (pos, &k) in keys.iter().enumerate() {
+            if pos == 0 || k.time != keys[pos - 1].time {
+                run.clear();
+            }
+            let print = self.fingerprint(k, &hasher);
+            if run.contains(&print) {
+                duplicates[provenance::source(k.record) as usize] += 1;
+            } else {
+                run.push(print);
+                keep.push(k);
+            }
+        }
+        drop(keys);
+        (self.gather(&keep, sources), duplicates)
     }
 
-    fn gather(self, keep: &[u32], sources: Vec<SourceInfo>) -> Store {
-        fn pick<T: Copy + Send + Sync>(col: &[T], keep: &[u32]) -> Vec<T> {
-            keep.par_iter().map(|&i| col[i as usize]).collect()
+    /// Writes the final columns for the kept rows, in order, translating ids.
+    fn gather(self, keep: &[RowKey], sources: Vec<SourceInfo>) -> Store {
+        let parts = &self.parts;
+        fn column<T: Send>(
+            keep: &[RowKey],
+            f: impl Fn(&Batch, &Remap, usize) -> T + Sync + Send,
+            parts: &[(Batch, Remap)],
+        ) -> Vec<T> {
+            keep.par_iter()
+                .map(|k| {
+                    let (b, r) = &parts[k.batch as usize];
+                    f(b, r, k.row as usize)
+                })
+                .collect()
         }
-        let c = &self.cols;
+        let located: Vec<(u32, u32, u32, u32)> = column(keep, |b, r, i| r.located(b, i), parts);
+        let pick = |n: usize| located.par_iter().map(move |l| [l.0, l.1, l.2, l.3][n]).collect::<Vec<u32>>();
+        let mut dims: [Vec<u32>; Dim::COUNT] = Default::default();
+        dims[Dim::CallerIp as usize] = column(keep, |b, r, i| remap(&r.ips, b.caller_ip[i]), parts);
+        dims[Dim::Identity as usize] = column(keep, |b, r, i| remap(&r.identities, b.identity[i]), parts);
+        dims[Dim::Vault as usize] = pick(0);
+        dims[Dim::Operation as usize] = column(keep, |b, r, i| remap(&r.operations, b.operation[i]), parts);
+        dims[Dim::Object as usize] = pick(1);
+        dims[Dim::UserAgent as usize] = column(keep, |b, r, i| remap(&r.user_agents, b.user_agent[i]), parts);
+        dims[Dim::Status as usize] = column(keep, |b, r, i| remap(&r.statuses, b.status[i]), parts);
         let cols = Columns {
-            time: pick(&c.time, keep),
-            dims: std::array::from_fn(|d| pick(&c.dims[d], keep)),
-            token_ip: pick(&c.token_ip, keep),
-            client_app: pick(&c.client_app, keep),
-            request_uri: pick(&c.request_uri, keep),
-            version: pick(&c.version, keep),
-            description: pick(&c.description, keep),
-            tls: pick(&c.tls, keep),
-            addr_auth: pick(&c.addr_auth, keep),
-            correlation: pick(&c.correlation, keep),
-            duration: pick(&c.duration, keep),
-            access: pick(&c.access, keep),
-            source: pick(&c.source, keep),
-            offset: pick(&c.offset, keep),
-            len: pick(&c.len, keep),
+            time: keep.iter().map(|k| k.time).collect(),
+            dims,
+            token_ip: column(keep, |b, r, i| remap(&r.ips, b.token_ip[i]), parts),
+            client_app: column(keep, |b, r, i| remap(&r.apps, b.client_app[i]), parts),
+            request_uri: pick(3),
+            version: pick(2),
+            description: column(keep, |b, r, i| remap(&r.descriptions, b.description[i]), parts),
+            tls: column(keep, |b, r, i| small(remap(&r.tls, b.tls[i])), parts),
+            addr_auth: column(keep, |b, r, i| small(remap(&r.addr_auth, b.addr_auth[i])), parts),
+            correlation: column(keep, |b, _, i| b.correlation[i], parts),
+            duration: column(keep, |b, _, i| b.duration[i], parts),
+            access: column(keep, |b, _, i| b.access[i], parts),
+            record: keep.iter().map(|k| k.record).collect(),
         };
-        // Old row → new row, for the sparse tables.
-        let mut new_of = vec![u32::MAX; c.time.len()];
-        for (new, &old) in keep.iter().enumerate() {
-            new_of[old as usize] = new as u32;
+        drop(located);
+
+        // (batch, row) → final row, for the sparse tables.
+        let mut new_of: Vec<Vec<u32>> = parts.iter().map(|(b, _)| vec![u32::MAX; b.len()]).collect();
+        for (new, k) in keep.iter().enumerate() {
+            new_of[k.batch as usize][k.row as usize] = new as u32;
         }
-        let mut access_changes: Vec<(u32, AccessChange)> = self
-            .access_changes
-            .into_iter()
-            .filter_map(|(old, ch)| (new_of[old as usize] != u32::MAX).then(|| (new_of[old as usize], ch)))
-            .collect();
+        let mut access_changes: Vec<(u32, AccessChange)> = Vec::new();
+        let mut odd_correlations = HashMap::new();
+        for (bi, (b, _)) in self.parts.into_iter().enumerate() {
+            let rows = &new_of[bi];
+            access_changes.extend(
+                b.access_changes
+                    .into_iter()
+                    .filter(|(i, _)| rows[*i as usize] != u32::MAX)
+                    .map(|(i, c)| (rows[i as usize], c)),
+            );
+            odd_correlations.extend(
+                b.odd_correlations
+                    .into_iter()
+                    .filter(|(i, _)| rows[*i as usize] != u32::MAX)
+                    .map(|(i, s)| (rows[i as usize], s)),
+            );
+        }
         access_changes.sort_by_key(|(row, _)| *row);
-        let odd_correlations = self
-            .odd_correlations
-            .into_iter()
-            .filter_map(|(old, s)| (new_of[old as usize] != u32::MAX).then(|| (new_of[old as usize], s)))
-            .collect();
         let failed_status = self.dicts.statuses.values().iter().map(|s| s.outcome == Outcome::Failure).collect();
         Store { sources, cols, dicts: self.dicts, access_changes, odd_correlations, failed_status }
     }

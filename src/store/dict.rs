@@ -1,7 +1,7 @@
 //! The store's dictionaries: one per dimension, mapping a canonical key to a dense id and the value it stands
 //! for. Id 0 is reserved for "absent" in every dictionary, so a column never needs an `Option`.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 pub struct Dict<V> {
     ids: HashMap<Box<str>, u32>,
@@ -28,6 +28,12 @@ impl<V> Dict<V> {
 
     pub fn intern(&mut self, key: &str, make: impl FnOnce() -> V) -> u32 {
         self.upsert(key, make, |_| {})
+    }
+
+    pub fn update(&mut self, id: u32, change: impl FnOnce(&mut V)) {
+        if let Some(v) = self.values.get_mut(id as usize) {
+            change(v);
+        }
     }
 
     pub fn find(&self, key: &str) -> Option<u32> {

@@ -52,6 +52,8 @@ pub struct InputReport {
 #[derive(Debug, Clone, Default)]
 pub struct LoadReport {
     pub inputs: Vec<InputReport>,
+    /// Wall time of each loading phase, in order (for benchmarks and the load status).
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl LoadReport {
@@ -80,6 +82,13 @@ pub fn load_paths(inputs: &[String], progress: &Progress) -> (Store, LoadReport)
 
 /// Loads opened sources; `errors` are inputs that could not be opened, reported as rejected inputs.
 pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) -> (Store, LoadReport) {
+    let mut phases = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        let now = std::time::Instant::now();
+        phases.push((name, now - clock));
+        clock = now;
+    };
     let maps: Vec<io::Result<Bytes>> = sources.iter().map(Source::bytes).collect();
     let total: u64 = maps.iter().flatten().map(|b| b.len() as u64).sum();
     progress.bytes_total.fetch_add(total, Ordering::Relaxed);
@@ -90,6 +99,7 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
             Err(e) => Err(format!("cannot read: {e}")),
         })
         .collect();
+    lap("map and plan");
 
     let work: Vec<(usize, &Unit)> = plans
         .iter()
@@ -99,8 +109,11 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
         .collect();
     // One batch per worker split rather than per unit: fewer, larger batches make the merge cheap. `fold`
     // over an indexed iterator keeps each batch's units contiguous and the batches in input order.
-    let mut batches: Vec<Batch<'_>> = work
+    // About two batches per thread: enough to balance uneven units, few enough that merging is cheap.
+    let min_units = work.len().div_ceil(2 * rayon::current_num_threads()).max(1);
+    let mut batches: Vec<Batch> = work
         .par_iter()
+        .with_min_len(min_units)
         .fold(Batch::new, |mut batch, &(i, unit)| {
             if let Ok(bytes) = &maps[i] {
                 let unit_len = unit_bytes(unit, bytes.len());
@@ -116,12 +129,12 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
         })
         .collect();
 
+    lap("parse");
     let mut reports: Vec<InputReport> =
         sources.iter().map(|s| InputReport { source: s.name.clone(), ..InputReport::default() }).collect();
     let mut rejection_offsets: Vec<Vec<(u64, String)>> = vec![Vec::new(); sources.len()];
     let mut skip_offsets: Vec<Vec<(u64, String)>> = vec![Vec::new(); sources.len()];
     let mut builder = Builder::new();
-    builder.reserve(batches.iter().map(Batch::len).sum());
     for batch in &mut batches {
         for (src, c) in &batch.counts {
             let r = &mut reports[*src as usize];
@@ -140,6 +153,7 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
         }
     }
     builder.add_all(batches);
+    lap("merge");
 
     let mut infos = Vec::with_capacity(sources.len());
     for (i, (src, plan)) in sources.into_iter().zip(plans).enumerate() {
@@ -186,8 +200,10 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
     }
     // Release the mappings before building: the store never needs the input bytes resident.
     drop(maps);
+    lap("report");
 
     let (store, duplicates) = builder.finish(infos);
+    lap("sort and deduplicate");
     for (r, d) in reports.iter_mut().zip(duplicates) {
         r.duplicates = d;
         r.accepted -= d;
@@ -201,5 +217,5 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
             ..InputReport::default()
         });
     }
-    (store, LoadReport { inputs: reports })
+    (store, LoadReport { inputs: reports, phases })
 }

@@ -139,15 +139,38 @@ pub struct Columns {
     pub request_uri: Vec<u32>,
     pub version: Vec<u32>,
     pub description: Vec<u32>,
-    pub tls: Vec<u32>,
-    pub addr_auth: Vec<u32>,
+    /// TLS version and network authorization type: a handful of values, so 16-bit ids (see [`SMALL_OVERFLOW`]).
+    pub tls: Vec<u16>,
+    pub addr_auth: Vec<u16>,
     pub correlation: Vec<u128>,
     /// Milliseconds; `u32::MAX` when unknown.
     pub duration: Vec<u32>,
     pub access: Vec<u8>,
-    pub source: Vec<u32>,
-    pub offset: Vec<u64>,
-    pub len: Vec<u32>,
+    /// Source index and byte offset of the original record, packed by [`provenance::pack`].
+    pub record: Vec<u64>,
+}
+
+/// The 16-bit id that the 65,535th and every later distinct value of a small dimension share. Real logs have a
+/// few TLS versions; only a hostile file gets here, and its surplus values read as one.
+pub const SMALL_OVERFLOW: u16 = u16::MAX;
+
+/// Where a record came from, in 8 bytes: the source index in the top 24 bits, the byte offset in the low 40
+/// (16 million inputs of up to 1 TiB each).
+pub mod provenance {
+    const OFFSET_BITS: u32 = 40;
+    const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
+
+    pub fn pack(source: u32, offset: u64) -> u64 {
+        ((source as u64) << OFFSET_BITS) | offset.min(OFFSET_MASK)
+    }
+
+    pub fn source(packed: u64) -> u32 {
+        (packed >> OFFSET_BITS) as u32
+    }
+
+    pub fn offset(packed: u64) -> u64 {
+        packed & OFFSET_MASK
+    }
 }
 
 /// A loaded input, kept so its records can be shown again.
@@ -182,6 +205,12 @@ impl Store {
 
     pub fn is_empty(&self) -> bool {
         self.cols.time.is_empty()
+    }
+
+    /// Source index and byte offset of a row's original record.
+    pub fn provenance(&self, row: usize) -> (u32, u64) {
+        let p = self.cols.record[row];
+        (provenance::source(p), provenance::offset(p))
     }
 
     pub fn time(&self, row: usize) -> Ticks {

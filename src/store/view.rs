@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::batch::unpack_bool;
-use super::{Dim, Store, guid};
+use super::{Dim, SMALL_OVERFLOW, Store, guid};
 use crate::event::AccessChange;
 use crate::ingest::Container;
 
@@ -88,6 +88,10 @@ fn some(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
+fn small_text(dict: &super::TextDict, id: u16) -> Option<String> {
+    if id == SMALL_OVERFLOW { Some("(other)".to_string()) } else { some(dict.get(id as u32)) }
+}
+
 fn opt(s: &Option<Box<str>>) -> Option<String> {
     s.as_deref().map(str::to_string)
 }
@@ -156,10 +160,10 @@ impl Store {
             object,
             correlation_id: correlation,
             duration_ms: (c.duration[row] != u32::MAX).then_some(c.duration[row]),
-            tls_version: some(d.tls_versions.get(c.tls[row])),
+            tls_version: small_text(&d.tls_versions, c.tls[row]),
             rbac_authorized: unpack_bool(c.access[row]),
             access_policy_match: unpack_bool(c.access[row] >> 2),
-            network_authorization: some(d.addr_auth_types.get(c.addr_auth[row])),
+            network_authorization: small_text(&d.addr_auth_types, c.addr_auth[row]),
             result_description: some(d.descriptions.get(c.description[row])),
             access_changes: self
                 .access_changes_of(row)
@@ -170,8 +174,11 @@ impl Store {
                     permissions: ch.permissions.to_string(),
                 })
                 .collect(),
-            source: self.sources.get(c.source[row] as usize).map_or_else(String::new, |s| s.source.name.clone()),
-            offset: c.offset[row],
+            source: self
+                .sources
+                .get(self.provenance(row).0 as usize)
+                .map_or_else(String::new, |s| s.source.name.clone()),
+            offset: self.provenance(row).1,
             line,
         }
     }
@@ -181,11 +188,11 @@ impl Store {
         let mut out = vec![0; rows.len()];
         let mut by_source: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
         for (k, &row) in rows.iter().enumerate() {
-            by_source.entry(self.cols.source[row]).or_default().push(k);
+            by_source.entry(self.provenance(row).0).or_default().push(k);
         }
         for (src, ks) in by_source {
             let bytes = self.sources[src as usize].source.bytes()?;
-            let offsets: Vec<u64> = ks.iter().map(|&k| self.cols.offset[rows[k]]).collect();
+            let offsets: Vec<u64> = ks.iter().map(|&k| self.provenance(rows[k]).1).collect();
             for (k, line) in ks.iter().zip(crate::ingest::lines_of(&bytes, &offsets)) {
                 out[*k] = line;
             }
@@ -196,11 +203,11 @@ impl Store {
     /// The original record of `row`, re-read from its source: the JSON object as written, or a row of a table
     /// (Query API, CSV) as named fields.
     pub fn raw_record(&self, row: usize) -> io::Result<Value> {
-        let info = &self.sources[self.cols.source[row] as usize];
+        let (source, offset) = self.provenance(row);
+        let info = &self.sources[source as usize];
         let bytes = info.source.bytes()?;
-        let start = self.cols.offset[row] as usize;
-        let end = (start + self.cols.len[row] as usize).min(bytes.len());
-        let raw = bytes.get(start..end).unwrap_or_default();
+        let start = (offset as usize).min(bytes.len());
+        let raw = &bytes[start..start + crate::ingest::record_len(&bytes[start..], info.container)];
         let named = |values: Vec<Value>| -> Value {
             let names = info.columns.as_ref().map(|c| c.names.clone()).unwrap_or_default();
             Value::Object(names.into_iter().zip(values).collect::<Map<String, Value>>())
