@@ -39,7 +39,11 @@ pub struct Event<'a> {
     pub addr_auth_type: Option<Cow<'a, str>>,
     pub rbac_authorized: Option<bool>,
     pub access_policy_match: Option<bool>,
+    /// Claims from flattened columns (Log Analytics exports, Activity Log).
     pub claims: Claims<'a>,
+    /// The `identity` value as written, when the record carries one: the sink reads its claims with
+    /// [`claims_of_identity`](super::normalize::claims_of_identity), once per distinct value.
+    pub identity_raw: Option<Cow<'a, str>>,
     /// The client app id of the token (for users: the tool they used; for workloads: themselves).
     pub client_app: Option<Cow<'a, str>>,
     pub access_changes: Vec<AccessChange>,
@@ -81,6 +85,7 @@ impl Event<'_> {
                 idtyp: own(self.claims.idtyp),
                 xms_mirid: own(self.claims.xms_mirid),
             },
+            identity_raw: own(self.identity_raw),
             client_app: own(self.client_app),
             access_changes: self.access_changes,
             record: self.record,

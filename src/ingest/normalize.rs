@@ -159,7 +159,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
         Some(v) => return Err(format!("durationMs: {v} is negative")),
         None => None,
     };
-    let mut claims = Claims {
+    let claims = Claims {
         oid: r.either(Field::Oid, Field::OidLong)?,
         upn: r.either(Field::Upn, Field::UpnLong)?,
         unique_name: r.either(Field::UniqueName, Field::NameLong)?,
@@ -167,29 +167,8 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
         idtyp: r.text(Field::IdTyp)?,
         xms_mirid: r.text(Field::MiRid)?,
     };
-    let mut token_ip = r.text(Field::TokenIp)?;
-    if let Some(text) = r.slots.identity_text.take()
-        && !r.is_null_text(&text)
-    {
-        let value = dynamic::parse(&text).ok_or_else(|| format!("Identity: cannot read {} as JSON", excerpt(&text)))?;
-        let claim = value.get("claim").unwrap_or(&value);
-        let get = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|n| claim.get(*n)?.as_str())
-                .filter(|s| !s.is_empty())
-                .map(|s| Cow::Owned(s.to_string()))
-        };
-        claims = Claims {
-            oid: get(&["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier"]),
-            upn: get(&["upn", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"]),
-            unique_name: get(&["unique_name", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"]),
-            appid: get(&["appid"]),
-            idtyp: get(&["idtyp"]),
-            xms_mirid: get(&["xms_mirid"]),
-        };
-        token_ip = get(&["ipaddr"]);
-    }
+    let token_ip = r.text(Field::TokenIp)?;
+    let identity_raw = r.slots.identity_raw.take().filter(|t| !r.is_null_text(t));
     let mut access_changes = Vec::new();
     for (field, kind) in [(Field::AddedPolicy, ChangeKind::Added), (Field::RemovedPolicy, ChangeKind::Removed)] {
         if let Some(Json::Object(raw)) = r.slots.take(field)
@@ -257,9 +236,49 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
         access_policy_match: r.boolean(Field::AccessPolicyMatch)?,
         client_app: claims.appid.clone(),
         claims,
+        identity_raw,
         access_changes,
         record: at,
     }))
+}
+
+/// The claims of an `identity` value as written — a JSON object `{"claim":{…}}` (or the claims alone), or its
+/// Python-repr text from `az` output — with the client app id and the `ipaddr` claim.
+pub fn claims_of_identity(raw: &str) -> std::result::Result<(Claims<'static>, Option<String>), String> {
+    let own = |v: Option<Cow<'_, str>>| v.map(|s| Cow::Owned(s.into_owned()));
+    let mut slots = Slots::new();
+    let mut sc = super::scan::Scanner::record(raw.as_bytes());
+    let parsed = sc.peek() == Some(b'{') && super::record::identity(&mut sc, &mut slots).is_ok() && sc.at_end();
+    if parsed {
+        let mut r = Reader { slots: &mut slots, stringly: false };
+        let claims = Claims {
+            oid: own(r.either(Field::Oid, Field::OidLong)?),
+            upn: own(r.either(Field::Upn, Field::UpnLong)?),
+            unique_name: own(r.either(Field::UniqueName, Field::NameLong)?),
+            appid: own(r.text(Field::AppId)?),
+            idtyp: own(r.text(Field::IdTyp)?),
+            xms_mirid: own(r.text(Field::MiRid)?),
+        };
+        let token_ip = r.text(Field::TokenIp)?.map(Cow::into_owned);
+        if claims != Claims::default() || token_ip.is_some() || !raw.contains("claim") {
+            return Ok((claims, token_ip));
+        }
+    }
+    // Python-repr text, or claims given without the `claim` wrapper.
+    let value = dynamic::parse(raw).ok_or_else(|| format!("Identity: cannot read {} as JSON", excerpt(raw)))?;
+    let claim = value.get("claim").unwrap_or(&value);
+    let get = |names: &[&str]| {
+        names.iter().find_map(|n| claim.get(*n)?.as_str()).filter(|s| !s.is_empty()).map(|s| Cow::Owned(s.to_string()))
+    };
+    let claims = Claims {
+        oid: get(&["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier"]),
+        upn: get(&["upn", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"]),
+        unique_name: get(&["unique_name", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"]),
+        appid: get(&["appid"]),
+        idtyp: get(&["idtyp"]),
+        xms_mirid: get(&["xms_mirid"]),
+    };
+    Ok((claims, get(&["ipaddr"]).map(Cow::into_owned)))
 }
 
 /// `["get","list"]` → `get, list`.

@@ -17,8 +17,11 @@ pub struct Slots<'a> {
     pub activity: bool,
     /// The text of a Sekoia-style `input.message` wrapper.
     pub wrapped: Option<Cow<'a, str>>,
-    /// AZKVAuditLogs `Identity` or `Properties` given as JSON (or Python-repr) text rather than an object.
-    pub identity_text: Option<Cow<'a, str>>,
+    /// The `identity` object as written (JSON, or Python-repr text from `az`). Claims are read from it once per
+    /// distinct value by [`claims_of_identity`](super::normalize::claims_of_identity): a token's identity repeats
+    /// on every request made with it.
+    pub identity_raw: Option<Cow<'a, str>>,
+    /// AZKVAuditLogs `Properties` given as JSON (or Python-repr) text rather than an object.
     pub properties_text: Option<Cow<'a, str>>,
 }
 
@@ -28,7 +31,7 @@ impl<'a> Slots<'a> {
             values: std::array::from_fn(|_| None),
             activity: false,
             wrapped: None,
-            identity_text: None,
+            identity_raw: None,
             properties_text: None,
         }
     }
@@ -69,7 +72,7 @@ fn claims<'a>(sc: &mut Scanner<'a>, slots: &mut Slots<'a>) -> Result<()> {
     })
 }
 
-fn identity<'a>(sc: &mut Scanner<'a>, slots: &mut Slots<'a>) -> Result<()> {
+pub(crate) fn identity<'a>(sc: &mut Scanner<'a>, slots: &mut Slots<'a>) -> Result<()> {
     if sc.peek() != Some(b'{') {
         // `null`, or something odd: an unauthenticated request has `{}`; anything else carries no claims.
         return sc.skip_value();
@@ -108,12 +111,17 @@ fn member<'a>(sc: &mut Scanner<'a>, key: Key, slots: &mut Slots<'a>) -> Result<(
             slots.set(f, v);
             Ok(())
         }
-        Key::Identity => identity(sc, slots),
+        Key::Identity | Key::DynamicIdentity if sc.peek() == Some(b'{') => {
+            let start = sc.pos();
+            sc.skip_value()?;
+            slots.identity_raw = Some(sc.text(start, sc.pos()));
+            Ok(())
+        }
+        Key::Identity => sc.skip_value(),
         Key::Properties => properties(sc, slots),
         Key::DynamicIdentity => match sc.peek() {
-            Some(b'{') => identity(sc, slots),
             Some(b'"') => {
-                slots.identity_text = Some(sc.string()?);
+                slots.identity_raw = Some(sc.string()?);
                 Ok(())
             }
             _ => sc.skip_value(),
@@ -236,7 +244,7 @@ pub fn parse_text_row(values: &[&str], columns: &Columns, at: RecordRef) -> Verd
         let text = || Cow::Owned(value.to_string());
         match key {
             Key::Field(f) => slots.set(*f, Json::Str(text())),
-            Key::DynamicIdentity => slots.identity_text = Some(text()),
+            Key::DynamicIdentity => slots.identity_raw = Some(text()),
             Key::DynamicProperties => slots.properties_text = Some(text()),
             Key::Activity => slots.activity = true,
             _ => {}

@@ -146,6 +146,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The input between two positions, as text (borrowed when the record was checked as UTF-8).
+    pub fn text(&self, start: usize, end: usize) -> Cow<'a, str> {
+        match self.text.and_then(|t| t.get(start..end)) {
+            Some(s) => Cow::Borrowed(s),
+            None => text_of(self.buf.get(start..end).unwrap_or_default()),
+        }
+    }
+
     /// True when only whitespace remains.
     pub fn at_end(&mut self) -> bool {
         self.peek().is_none()

@@ -3,7 +3,8 @@
 
 use super::guid;
 use super::intern::{TextInterner, TupleInterner};
-use crate::event::AccessChange;
+use crate::event::{AccessChange, Claims};
+use crate::ingest::normalize::claims_of_identity;
 use crate::ingest::{Event, RecordRef, Sink};
 
 /// Details kept per batch for rejected / skipped records; all are counted.
@@ -84,6 +85,10 @@ pub struct Batch {
     pub ips: TextInterner,
     /// `oid ␟ upn ␟ unique_name ␟ appid ␟ idtyp ␟ xms_mirid`.
     pub identities: TextInterner,
+    /// Distinct `identity` values as written, and what each resolved to: (identity, token IP, client app) ids,
+    /// or why its claims are unreadable.
+    identity_raws: TextInterner,
+    raw_identities: Vec<Result<(u32, u32, u32), String>>,
     /// Reused buffer for composite keys.
     scratch: String,
     pub apps: TextInterner,
@@ -134,6 +139,38 @@ impl Batch {
         self.record.reserve(n);
     }
 
+    /// The identity id of a set of claims (0 for none).
+    fn identity_of(&mut self, c: &Claims<'_>) -> u32 {
+        let parts = [&c.oid, &c.upn, &c.unique_name, &c.appid, &c.idtyp, &c.xms_mirid];
+        if parts.iter().all(|p| p.is_none()) {
+            return 0;
+        }
+        self.scratch.clear();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                self.scratch.push(PART);
+            }
+            self.scratch.push_str(p.as_deref().unwrap_or(""));
+        }
+        self.identities.intern(&self.scratch)
+    }
+
+    /// Identity, token IP and client app ids of an `identity` value, reading its claims the first time.
+    fn resolve_identity(&mut self, raw: &str) -> Result<(u32, u32, u32), String> {
+        let id = self.identity_raws.intern(raw) as usize;
+        if id > self.raw_identities.len() {
+            let resolved = claims_of_identity(raw).map(|(claims, token_ip)| {
+                (
+                    self.identity_of(&claims),
+                    self.ips.intern_opt(token_ip.as_deref()),
+                    self.apps.intern_opt(claims.appid.as_deref()),
+                )
+            });
+            self.raw_identities.push(resolved);
+        }
+        self.raw_identities[id - 1].clone()
+    }
+
     fn counts(&mut self) -> &mut SourceCounts {
         if self.counts.is_empty() {
             self.counts.push((self.current, SourceCounts::default()));
@@ -153,6 +190,16 @@ impl Batch {
 
 impl<'a> Sink<'a> for Batch {
     fn event(&mut self, e: Event<'a>) {
+        let (identity, token_ip, client_app) = match e.identity_raw.as_deref() {
+            Some(raw) => match self.resolve_identity(raw) {
+                Ok(ids) => ids,
+                Err(reason) => return self.reject(e.record, reason),
+            },
+            None => (self.identity_of(&e.claims), 0, 0),
+        };
+        let token_ip = if e.token_ip.is_some() { self.ips.intern_opt(e.token_ip.as_deref()) } else { token_ip };
+        let client_app =
+            if e.client_app.is_some() { self.apps.intern_opt(e.client_app.as_deref()) } else { client_app };
         let index = self.time.len() as u32;
         self.counts().events += 1;
         self.source.push(self.current);
@@ -184,20 +231,9 @@ impl<'a> Sink<'a> for Batch {
         };
         self.status.push(status);
         self.caller_ip.push(self.ips.intern_opt(e.caller_ip.as_deref()));
-        self.token_ip.push(self.ips.intern_opt(e.token_ip.as_deref()));
-        let c = &e.claims;
-        let parts = [&c.oid, &c.upn, &c.unique_name, &c.appid, &c.idtyp, &c.xms_mirid];
-        self.scratch.clear();
-        if parts.iter().any(|p| p.is_some()) {
-            for (i, p) in parts.iter().enumerate() {
-                if i > 0 {
-                    self.scratch.push(PART);
-                }
-                self.scratch.push_str(p.as_deref().unwrap_or(""));
-            }
-        }
-        self.identity.push(if self.scratch.is_empty() { 0 } else { self.identities.intern(&self.scratch) });
-        self.client_app.push(self.apps.intern_opt(e.client_app.as_deref()));
+        self.token_ip.push(token_ip);
+        self.identity.push(identity);
+        self.client_app.push(client_app);
         self.user_agent.push(self.user_agents.intern_opt(e.client_info.as_deref()));
         self.request_uri.push(self.uris.intern_opt(e.request_uri.as_deref()));
         self.object_uri.push(self.uris.intern_opt(e.object_uri.as_deref()));

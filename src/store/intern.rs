@@ -29,11 +29,10 @@ impl TextInterner {
         &arena[span.0..span.1]
     }
 
-    /// Long keys (URIs, resource ids, user agents) are hashed by their length, first 16 and last 32 bytes,
-    /// where values that differ do differ; equality is still checked in full, so a collision costs a compare.
+    /// The whole key is hashed: hashing a sample of long keys is faster on friendly data, but structured values
+    /// (identity objects, URIs) share long prefixes and suffixes, and a hostile log could make every key collide.
     fn hash_of(hasher: &DefaultHashBuilder, key: &str) -> u64 {
-        let b = key.as_bytes();
-        if b.len() <= 64 { hasher.hash_one(b) } else { hasher.hash_one((b.len(), &b[..16], &b[b.len() - 32..])) }
+        hasher.hash_one(key.as_bytes())
     }
 
     pub fn intern(&mut self, key: &str) -> u32 {
