@@ -112,6 +112,7 @@ fn member<'a>(sc: &mut Scanner<'a>, key: Key, slots: &mut Slots<'a>) -> Result<(
             Ok(())
         }
         Key::Identity | Key::DynamicIdentity if sc.peek() == Some(b'{') => {
+            // Its claims are read once per distinct text; here only its extent is needed.
             let start = sc.pos();
             sc.skip_value()?;
             slots.identity_raw = Some(sc.text(start, sc.pos()));

@@ -489,17 +489,17 @@ pub fn unescape(raw: &[u8], at: usize) -> Result<String> {
 }
 
 impl Scanner<'_> {
-    /// Skips one value by bracket balance only, without a depth limit or structural checks: used to *frame*
-    /// records inside documents, so that one malformed or absurdly deep record is rejected on its own when it is
-    /// parsed, instead of ending the document.
+    /// Skips one value by bracket balance only, without a depth limit or structural checks. Used to *frame*
+    /// records inside documents, so that one malformed or absurdly deep record is rejected on its own when it
+    /// is parsed instead of ending the document; and to find the extent of values that are parsed strictly
+    /// later (a token's identity, parsed once per distinct text).
     pub fn skip_balanced(&mut self) -> Result<()> {
         if !matches!(self.peek(), Some(b'{' | b'[')) {
             return self.skip_value();
         }
         let mut depth: u64 = 0;
         loop {
-            let rest = &self.buf[self.pos..];
-            let Some(i) = rest.iter().position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']')) else {
+            let Some(i) = find_structural(&self.buf[self.pos..]) else {
                 self.pos = self.buf.len();
                 return Err(ScanError::Eof);
             };
@@ -522,6 +522,31 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// The first `"`, `{`, `}`, `[` or `]` in `s`, sixteen bytes at a time where SSE2 is available.
+#[inline(always)]
+fn find_structural(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+        // SAFETY: as in `find_quote_or_backslash`: SSE2 is enabled, and every load is inside `s`.
+        unsafe {
+            let wanted = [b'"', b'{', b'}', b'[', b']'].map(|c| _mm_set1_epi8(c as i8));
+            while i + 16 <= s.len() {
+                let v = _mm_loadu_si128(s.as_ptr().add(i).cast());
+                let any =
+                    wanted.iter().fold(_mm_cmpeq_epi8(v, wanted[0]), |acc, w| _mm_or_si128(acc, _mm_cmpeq_epi8(v, *w)));
+                let hits = _mm_movemask_epi8(any);
+                if hits != 0 {
+                    return Some(i + hits.trailing_zeros() as usize);
+                }
+                i += 16;
+            }
+        }
+    }
+    s[i..].iter().position(|c| matches!(c, b'"' | b'{' | b'}' | b'[' | b']')).map(|j| i + j)
 }
 
 #[cfg(test)]
@@ -574,6 +599,24 @@ mod tests {
                     .collect();
                 let plain = s.iter().position(|&c| c == b'"' || c == b'\\');
                 assert_eq!(find_quote_or_backslash(&s), plain, "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn structural_search_agrees_with_a_plain_search() {
+        let mut state = 11u64;
+        for len in 0..100 {
+            for _ in 0..30 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        [b'a', b'"', b'{', b'}', b'[', b']', b'y', b'Y', b'_', b'\x7f', b'9', b'z']
+                            [(state >> 60) as usize % 12]
+                    })
+                    .collect();
+                let plain = s.iter().position(|c| matches!(c, b'"' | b'{' | b'}' | b'[' | b']'));
+                assert_eq!(find_structural(&s), plain, "{s:?}");
             }
         }
     }

@@ -16,21 +16,29 @@ impl Store {
         let col = self.column(dim);
         let status = self.column(Dim::Status);
         let failed_status = &self.failed_status;
-        let card = self.cardinality(dim);
-        let mut total = vec![0u32; card];
-        let mut failed = vec![0u32; card];
-        let mut count = |i: usize| {
-            let v = col[i] as usize;
-            total[v] += 1;
-            failed[v] += failed_status[status[i] as usize] as u32;
-        };
+        // [total, failed] per value, side by side: one cache line per hit, one bounds check.
+        let mut counts = vec![[0u32; 2]; self.cardinality(dim)];
         match selection {
-            Selection::All(n) => (0..*n).for_each(&mut count),
-            Selection::Rows(rows) => rows.iter().for_each(|&i| count(i as usize)),
+            Selection::All(n) => {
+                for (&v, &st) in col[..*n].iter().zip(&status[..*n]) {
+                    let c = &mut counts[v as usize];
+                    c[0] += 1;
+                    c[1] += failed_status[st as usize] as u32;
+                }
+            }
+            Selection::Rows(rows) => {
+                for &i in rows {
+                    let c = &mut counts[col[i as usize] as usize];
+                    c[0] += 1;
+                    c[1] += failed_status[status[i as usize] as usize] as u32;
+                }
+            }
         }
-        let mut rows: Vec<FacetRow> = (0..card)
-            .filter(|&v| total[v] > 0)
-            .map(|v| FacetRow { id: v as u32, total: total[v], failed: failed[v] })
+        let mut rows: Vec<FacetRow> = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c[0] > 0)
+            .map(|(v, c)| FacetRow { id: v as u32, total: c[0], failed: c[1] })
             .collect();
         rows.sort_unstable_by(|a, b| b.total.cmp(&a.total).then(a.id.cmp(&b.id)));
         rows

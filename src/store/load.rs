@@ -198,11 +198,13 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
         r.format = format;
         infos.push(SourceInfo { source: src, format: r.format.clone(), container, columns });
     }
-    // Release the mappings before building: the store never needs the input bytes resident.
-    drop(maps);
+    // Release the mappings: the store never needs the input bytes resident. Unmapping a large populated file
+    // takes a while in the kernel, so it runs beside the merge and is awaited before returning.
+    let unmapping = std::thread::spawn(move || drop(maps));
     lap("report");
 
     let (store, duplicates) = builder.finish(infos);
+    let _ = unmapping.join();
     lap("sort and deduplicate");
     for (r, d) in reports.iter_mut().zip(duplicates) {
         r.duplicates = d;
