@@ -6,21 +6,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::store::{Dim, LoadReport, Rejection, Selection, Store};
+use crate::store::{Dim, InputReport, LoadReport, Rejection, Selection, Store};
 use crate::text::sanitize;
 
 /// How many rejections the text report lists before summarizing.
 const LISTED_REJECTIONS: usize = 20;
-
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct InputStats {
-    pub source: String,
-    pub format: String,
-    pub accepted: u64,
-    pub rejected: u64,
-    pub duplicates: u64,
-    pub skipped: u64,
-}
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct Top {
@@ -32,9 +22,10 @@ pub struct Top {
 }
 
 /// The `stats --json` contract: `{"inputs":[…],"events":N,"first":T,"last":T,"top":{…},"rejections":[…]}`.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Debug, Clone)]
 pub struct Stats {
-    pub inputs: Vec<InputStats>,
+    /// Source, format and counts (the detail lists of each report are not serialized).
+    pub inputs: Vec<InputReport>,
     pub events: u64,
     pub first: Option<String>,
     pub last: Option<String>,
@@ -54,18 +45,7 @@ impl Stats {
                 .collect()
         };
         Stats {
-            inputs: report
-                .inputs
-                .iter()
-                .map(|i| InputStats {
-                    source: i.source.clone(),
-                    format: i.format.clone(),
-                    accepted: i.accepted,
-                    rejected: i.rejected,
-                    duplicates: i.duplicates,
-                    skipped: i.skipped,
-                })
-                .collect(),
+            inputs: report.inputs.clone(),
             events: store.len() as u64,
             first: store.first_time().map(|t| t.to_iso()),
             last: store.last_time().map(|t| t.to_iso()),

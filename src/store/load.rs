@@ -107,9 +107,9 @@ pub fn load(sources: Vec<Source>, errors: Vec<InputError>, progress: &Progress) 
         .filter_map(|(i, p)| Some((i, p.as_ref().ok()?)))
         .flat_map(|(i, p)| p.units.iter().map(move |u| (i, u)))
         .collect();
-    // One batch per worker split rather than per unit: fewer, larger batches make the merge cheap. `fold`
-    // over an indexed iterator keeps each batch's units contiguous and the batches in input order.
-    // About two batches per thread: enough to balance uneven units, few enough that merging is cheap.
+    // About two batches per thread rather than one per unit: enough to balance uneven units, few enough that
+    // merging is cheap. `fold` over an indexed iterator keeps each batch's units contiguous and the batches in
+    // input order, so "first sighting wins" de-duplication still means first in input order.
     let min_units = work.len().div_ceil(2 * rayon::current_num_threads()).max(1);
     let mut batches: Vec<Batch> = work
         .par_iter()

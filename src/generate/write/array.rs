@@ -1,11 +1,11 @@
 //! `array`: one JSON array of raw records (what SIEM exports and ad-hoc scripts save). Streamed: the brackets and
 //! commas are written by hand so the whole dataset never sits in memory.
 
-use std::io::{self, Write};
+use std::io::{self};
 
 use super::json::{Layout, write_value};
 use super::{Output, Sink, auditevent};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 
 pub struct JsonArray {
     out: Output,
@@ -20,18 +20,14 @@ impl JsonArray {
 
 impl Sink for JsonArray {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
-        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.out.array_item(self.count)?;
         write_value(&mut self.out, &auditevent::record(event), Layout::Compact, event.escaped)?;
         self.count += 1;
         Ok(())
     }
 
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
-        Ok(())
-    }
-
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.close_array(self.count)?;
         self.out.finish()
     }
 }

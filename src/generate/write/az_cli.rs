@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::columns::{self, COLUMNS, Cell};
 use super::json::{Layout, Node, write_value};
 use super::{Context, Output, Sink};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 use crate::generate::time;
 
 pub struct AzCliRows {
@@ -48,7 +48,7 @@ impl Sink for AzCliRows {
             object.push(*name, python_str(cell.as_ref()));
         }
         // The CLI pretty-prints with two-space indentation.
-        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.out.array_item(self.count)?;
         let mut buffer = Vec::new();
         write_value(&mut buffer, &object, Layout::Pretty(2), false)?;
         self.out.write_all(b"  ")?;
@@ -62,12 +62,8 @@ impl Sink for AzCliRows {
         Ok(())
     }
 
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
-        Ok(())
-    }
-
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.close_array(self.count)?;
         self.out.finish()
     }
 }

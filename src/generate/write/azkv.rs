@@ -5,11 +5,11 @@
 //! The table has no column for access-policy changes; they are kept in the `Properties` bag
 //! (`{"addedAccessPolicy": …}`) — an assumption, no real AZKVAuditLogs row with a policy change has been seen.
 
-use std::io::{self, Write};
+use std::io::{self};
 
 use super::json::{Layout, Node, write_value};
 use super::{Context, Output, Sink, auditevent};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 
 pub struct AzkvRows {
     out: Output,
@@ -88,18 +88,14 @@ pub fn row(e: &AuditEvent, ctx: &Context) -> Node {
 
 impl Sink for AzkvRows {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()> {
-        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.out.array_item(self.count)?;
         write_value(&mut self.out, &row(event, &self.ctx), Layout::Compact, false)?;
         self.count += 1;
         Ok(())
     }
 
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
-        Ok(())
-    }
-
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.close_array(self.count)?;
         self.out.finish()
     }
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::columns::{self, COLUMNS, Cell, ColumnType};
 use super::{Context, Output, Sink};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 use crate::generate::time;
 
 pub struct PortalCsv {
@@ -65,10 +65,6 @@ impl Sink for PortalCsv {
         }
         self.line.push_str("\r\n");
         self.out.write_all(self.line.as_bytes())
-    }
-
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
-        Ok(())
     }
 
     fn finish(self: Box<Self>) -> io::Result<()> {

@@ -1,12 +1,12 @@
 //! `diagnostics`: AzureDiagnostics rows as a JSON array of objects. A column appears in a row only when the source
 //! record populated it, as in a workspace where a column exists only once some record has filled it.
 
-use std::io::{self, Write};
+use std::io::{self};
 
 use super::columns::{self, COLUMNS};
 use super::json::{Layout, Node, write_value};
 use super::{Context, Output, Sink};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 
 pub struct DiagnosticsRows {
     out: Output,
@@ -34,18 +34,14 @@ impl Sink for DiagnosticsRows {
                 None => {}
             }
         }
-        self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.out.array_item(self.count)?;
         write_value(&mut self.out, &object, Layout::Compact, false)?;
         self.count += 1;
         Ok(())
     }
 
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
-        Ok(())
-    }
-
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.close_array(self.count)?;
         self.out.finish()
     }
 }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::json::{Layout, write_value};
 use super::{Output, Sink, auditevent};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 
 pub struct JsonLines {
     out: Output,
@@ -23,10 +23,6 @@ impl Sink for JsonLines {
     }
 
     /// Activity Log events live in another container; this format carries the AuditEvent side only.
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
-        Ok(())
-    }
-
     fn finish(self: Box<Self>) -> io::Result<()> {
         self.out.finish()
     }

@@ -48,7 +48,10 @@ impl Context {
 /// A consumer of the generated stream.
 pub trait Sink {
     fn audit(&mut self, event: &AuditEvent) -> io::Result<()>;
-    fn management(&mut self, event: &ManagementEvent) -> io::Result<()>;
+    /// Activity Log events: only the Activity Log and storage formats write them; AuditEvent formats drop them.
+    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
+        Ok(())
+    }
     /// Flushes and closes everything (gzip trailers included).
     fn finish(self: Box<Self>) -> io::Result<()>;
 }
@@ -78,6 +81,16 @@ impl Output {
         } else {
             Ok(Output::File(file))
         }
+    }
+
+    /// Before element `count` of a streamed JSON array: `[` first, `,` between.
+    pub fn array_item(&mut self, count: u64) -> io::Result<()> {
+        self.write_all(if count == 0 { b"[\n" } else { b",\n" })
+    }
+
+    /// Closes a streamed JSON array of `count` elements.
+    pub fn close_array(&mut self, count: u64) -> io::Result<()> {
+        self.write_all(if count == 0 { b"[]\n" } else { b"\n]\n" })
     }
 
     pub fn finish(self) -> io::Result<()> {

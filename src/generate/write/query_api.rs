@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::columns::{self, COLUMNS};
 use super::json::{Layout, Node, write_value};
 use super::{Context, Output, Sink};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 
 pub struct QueryApiResponse {
     out: Output,
@@ -34,10 +34,6 @@ impl Sink for QueryApiResponse {
         self.out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
         write_value(&mut self.out, &positional, Layout::Compact, false)?;
         self.count += 1;
-        Ok(())
-    }
-
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::json::{Layout, write_value};
 use super::{Output, Sink, auditevent};
-use crate::generate::record::{AuditEvent, ManagementEvent};
+use crate::generate::record::AuditEvent;
 
 /// Records per document.
 pub const PER_DOCUMENT: usize = 500;
@@ -69,10 +69,6 @@ impl Sink for RecordsDocuments {
         if self.in_document == PER_DOCUMENT {
             self.close_document()?;
         }
-        Ok(())
-    }
-
-    fn management(&mut self, _event: &ManagementEvent) -> io::Result<()> {
         Ok(())
     }
 
