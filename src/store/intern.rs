@@ -18,6 +18,9 @@ pub struct TextInterner {
     spans: Vec<(usize, usize)>,
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
+    /// The id returned last: consecutive records often repeat a value (the same vault, caller or token), and
+    /// comparing with it — still in cache — skips hashing and probing.
+    last: u32,
 }
 
 impl TextInterner {
@@ -36,6 +39,15 @@ impl TextInterner {
     }
 
     pub fn intern(&mut self, key: &str) -> u32 {
+        if self.last != 0 && Self::text(&self.arena, self.spans[self.last as usize - 1]) == key {
+            return self.last;
+        }
+        let id = self.lookup(key);
+        self.last = id;
+        id
+    }
+
+    fn lookup(&mut self, key: &str) -> u32 {
         let hash = Self::hash_of(&self.hasher, key);
         let (arena, spans) = (&self.arena, &self.spans);
         if let Some(&id) = self.table.find(hash, |&id| Self::text(arena, spans[id as usize - 1]) == key) {
