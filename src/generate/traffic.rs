@@ -522,9 +522,7 @@ fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<
             let rules = vec![format!("{}/32", super::network::ip_text(admin.office_ip))];
             let action = if vault.firewall { "Deny" } else { "Allow" };
             let req = MgmtRequest::vault_write(world, vi, management::vault_body(world, vi, action, &rules));
-            for m in management::pair(world, rng, t, &actor, &req) {
-                session.push(Generated::Management(m));
-            }
+            session.extend(management::pair(world, rng, t, &actor, &req).map(Generated::Management));
             let ev = request::call(
                 world,
                 rng,
@@ -539,9 +537,7 @@ fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<
         }
         1 if !vault.rbac => {
             let req = MgmtRequest::access_policy(world, vi, "add", grantee, &["get", "list"]);
-            for m in management::pair(world, rng, t, &actor, &req) {
-                session.push(Generated::Management(m));
-            }
+            session.extend(management::pair(world, rng, t, &actor, &req).map(Generated::Management));
             let mut ev = request::call(
                 world,
                 rng,
@@ -576,9 +572,7 @@ fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<
                 management::ROLE_KEY_VAULT_ADMINISTRATOR,
             ]);
             let req = MgmtRequest::role_assignment(world, vi, rng.guid(), grantee, "ServicePrincipal", role);
-            for m in management::pair(world, rng, t, &actor, &req) {
-                session.push(Generated::Management(m));
-            }
+            session.extend(management::pair(world, rng, t, &actor, &req).map(Generated::Management));
         }
         _ => {
             let mut req = MgmtRequest::diagnostic_setting(world, vi, "send-to-law", false);
@@ -586,9 +580,7 @@ fn change_session(world: &mut World, rng: &mut Rng, t: Ticks, session: &mut Vec<
                 // A malformed setting (missing destination) is refused.
                 req.http_status = 400;
             }
-            for m in management::pair(world, rng, t, &actor, &req) {
-                session.push(Generated::Management(m));
-            }
+            session.extend(management::pair(world, rng, t, &actor, &req).map(Generated::Management));
         }
     }
 }
@@ -609,9 +601,9 @@ fn decommission(world: &mut World, rng: &mut Rng, start: Ticks, h: usize, sessio
     };
     let actor = Actor::person(&admin.principal, Client::Cli { linux: admin.linux_cli }, admin.office_ip);
     let t = start + h as Ticks * TICKS_PER_HOUR + 17 * TICKS_PER_MINUTE + rng.below(TICKS_PER_SECOND as u64) as Ticks;
-    for m in management::pair(world, rng, t, &actor, &MgmtRequest::vault_delete(world, vi)) {
-        session.push(Generated::Management(m));
-    }
+    session.extend(
+        management::pair(world, rng, t, &actor, &MgmtRequest::vault_delete(world, vi)).map(Generated::Management),
+    );
     let ev = request::call(
         world,
         rng,
@@ -634,9 +626,10 @@ fn decommission(world: &mut World, rng: &mut Rng, start: Ticks, h: usize, sessio
                 .with("sku", Node::obj().with("family", "A").with("name", "standard"))
                 .with("createMode", "recover"),
         );
-        for m in management::pair(world, rng, rt, &actor, &MgmtRequest::vault_write(world, vi, body)) {
-            session.push(Generated::Management(m));
-        }
+        session.extend(
+            management::pair(world, rng, rt, &actor, &MgmtRequest::vault_write(world, vi, body))
+                .map(Generated::Management),
+        );
         let ev = request::call(
             world,
             rng,
@@ -650,9 +643,9 @@ fn decommission(world: &mut World, rng: &mut Rng, start: Ticks, h: usize, sessio
         session.push(Generated::Audit(ev));
     } else {
         let pt = t + 20 * TICKS_PER_MINUTE;
-        for m in management::pair(world, rng, pt, &actor, &MgmtRequest::vault_purge(world, vi)) {
-            session.push(Generated::Management(m));
-        }
+        session.extend(
+            management::pair(world, rng, pt, &actor, &MgmtRequest::vault_purge(world, vi)).map(Generated::Management),
+        );
     }
 }
 
