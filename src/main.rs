@@ -90,10 +90,6 @@ fn status(report: &LoadReport, strict: bool) -> ExitCode {
     if unreadable || (strict && report.rejected() > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-fn load_inputs(inputs: &[String]) -> (Store, LoadReport) {
-    load::load_paths(inputs, &Progress::default())
-}
-
 fn print_stats(store: &Store, report: &LoadReport, json: bool, top: usize) -> io::Result<()> {
     let stats = Stats::compute(store, report, top);
     let stdout = io::stdout();
@@ -114,12 +110,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats(args) => {
-            let (store, report) = load_inputs(&args.inputs);
+            let (store, report) = load::load_paths(&args.inputs, &Progress::default());
             print_stats(&store, &report, args.json, args.top)?;
             Ok(status(&report, args.strict))
         }
         Command::Export(args) => {
-            let (store, report) = load_inputs(&args.inputs);
+            let (store, report) = load::load_paths(&args.inputs, &Progress::default());
             let (filter, warnings) = match store.parse_filters(&args.filters) {
                 Ok(f) => f,
                 Err(e) => {

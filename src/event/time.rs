@@ -14,13 +14,6 @@ pub const TICKS_PER_SECOND: i64 = 10_000_000;
 const SECONDS_PER_DAY: i64 = 86_400;
 
 impl Ticks {
-    pub const MIN: Ticks = Ticks(i64::MIN);
-    pub const MAX: Ticks = Ticks(i64::MAX);
-
-    pub fn from_seconds(s: i64) -> Ticks {
-        Ticks(s.saturating_mul(TICKS_PER_SECOND))
-    }
-
     /// Parses an ISO-8601 / RFC 3339 timestamp. A value without an offset is taken as UTC (Log Analytics
     /// exports and `az` output are UTC). Returns `None` for anything else.
     pub fn parse_iso(s: &str) -> Option<Ticks> {

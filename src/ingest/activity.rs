@@ -11,10 +11,10 @@ use serde_json::{Map, Value};
 
 use super::dynamic;
 use super::event::{Event, RecordRef, Verdict};
-use super::normalize::{excerpt, lower_first, permission_list, policy_change};
+use super::normalize::{claims_from_json, excerpt, lower_first, permission_list, policy_change};
 use super::record::Columns;
 use crate::event::status::code_of_reason;
-use crate::event::{AccessChange, ChangeKind, Claims, Ticks};
+use crate::event::{AccessChange, ChangeKind, Ticks};
 
 /// Members that hold JSON (or Python-repr) text in some exports and objects in others.
 const DYNAMIC: [&str; 10] = [
@@ -171,29 +171,17 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
         .or_else(|| sub_status.as_deref().and_then(code_of_reason));
     let status_word = r.text(&["status", "resultType", "ActivityStatusValue", "ActivityStatus"]);
 
-    let claim = |names: &[&str]| -> Option<String> {
-        let claims = r.value(&["claims", "identity/claims", "Claims_d", "Claims"])?;
-        names.iter().find_map(|n| claims.get(*n)?.as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-    };
-    let mut oid = claim(&["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"]);
-    let mut upn = claim(&["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "upn"]);
+    let (mut claims, token_ip) =
+        r.value(&["claims", "identity/claims", "Claims_d", "Claims"]).map(claims_from_json).unwrap_or_default();
+    // `caller` is the UPN of a user or the object id of a service principal.
     if let Some(caller) = r.text(&["caller", "Caller"]) {
         if caller.contains('@') {
-            upn.get_or_insert(caller);
+            claims.upn.get_or_insert(Cow::Owned(caller));
         } else if caller.len() == 36 && caller.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-            oid.get_or_insert(caller);
+            claims.oid.get_or_insert(Cow::Owned(caller));
         }
     }
-    let appid = claim(&["appid"]);
-    let claims = Claims {
-        oid: oid.map(Cow::Owned),
-        upn: upn.map(Cow::Owned),
-        unique_name: claim(&["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", "unique_name"])
-            .map(Cow::Owned),
-        appid: appid.clone().map(Cow::Owned),
-        idtyp: claim(&["idtyp"]).map(Cow::Owned),
-        xms_mirid: claim(&["xms_mirid"]).map(Cow::Owned),
-    };
+    let appid = claims.appid.clone();
 
     let access_changes = access_changes(&r, &operation, resource_id.as_deref().unwrap_or(""));
     Verdict::Event(Event {
@@ -205,11 +193,11 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
         caller_ip: r
             .text(&["httpRequest/clientIpAddress", "HTTPRequest/clientIpAddress", "callerIpAddress", "CallerIpAddress"])
             .map(Cow::Owned),
-        token_ip: claim(&["ipaddr"]).map(Cow::Owned),
+        token_ip: token_ip.map(Cow::Owned),
         request_uri: resource_id.map(Cow::Owned),
         correlation_id: r.text(&["correlationId", "CorrelationId"]).map(Cow::Owned),
         claims,
-        client_app: appid.map(Cow::Owned),
+        client_app: appid,
         access_changes,
         record: at,
         ..Event::default()

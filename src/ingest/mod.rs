@@ -119,13 +119,7 @@ pub fn record_len(bytes: &[u8], container: Option<Container>) -> usize {
     }
 }
 
-/// The 1-based line number of a byte offset.
-pub fn line_of(bytes: &[u8], offset: u64) -> u64 {
-    let end = (offset as usize).min(bytes.len());
-    memchr::memchr_iter(b'\n', &bytes[..end]).count() as u64 + 1
-}
-
-/// Line numbers for many offsets in one pass (offsets in any order).
+/// 1-based line numbers of byte offsets, in one pass over the bytes (offsets in any order).
 pub fn lines_of(bytes: &[u8], offsets: &[u64]) -> Vec<u64> {
     let mut order: Vec<usize> = (0..offsets.len()).collect();
     order.sort_by_key(|&i| offsets[i]);

@@ -242,43 +242,53 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
     }))
 }
 
-/// The claims of an `identity` value as written — a JSON object `{"claim":{…}}` (or the claims alone), or its
-/// Python-repr text from `az` output — with the client app id and the `ipaddr` claim.
-pub fn claims_of_identity(raw: &str) -> std::result::Result<(Claims<'static>, Option<String>), String> {
+/// Identity claims and the `ipaddr` claim, as parsed values.
+pub type ClaimSet = (Claims<'static>, Option<String>);
+
+/// Reads the claim slots (either dialect) into owned claims.
+fn read_claims(slots: &mut Slots<'_>) -> std::result::Result<ClaimSet, String> {
     let own = |v: Option<Cow<'_, str>>| v.map(|s| Cow::Owned(s.into_owned()));
+    let mut r = Reader { slots, stringly: false };
+    let claims = Claims {
+        oid: own(r.either(Field::Oid, Field::OidLong)?),
+        upn: own(r.either(Field::Upn, Field::UpnLong)?),
+        unique_name: own(r.either(Field::UniqueName, Field::NameLong)?),
+        appid: own(r.text(Field::AppId)?),
+        idtyp: own(r.text(Field::IdTyp)?),
+        xms_mirid: own(r.text(Field::MiRid)?),
+    };
+    Ok((claims, r.text(Field::TokenIp)?.map(Cow::into_owned)))
+}
+
+/// Claims from a JSON value: `{"claim": {…}}` or the claim object itself, names in either dialect (the one
+/// table in [`fields::claim`](super::fields::claim)); values other than strings are ignored.
+pub fn claims_from_json(value: &serde_json::Value) -> ClaimSet {
+    let mut slots = Slots::new();
+    if let Some(claims) = value.get("claim").unwrap_or(value).as_object() {
+        for (name, v) in claims {
+            if let (Some(field), Some(text)) = (super::fields::claim(name.as_bytes()), v.as_str()) {
+                slots.set(field, Json::Str(Cow::Borrowed(text.trim())));
+            }
+        }
+    }
+    // Only strings were set, so reading cannot fail.
+    read_claims(&mut slots).unwrap_or_default()
+}
+
+/// The claims of an `identity` value as written — a JSON object `{"claim":{…}}` (or the claims alone), or its
+/// Python-repr text from `az` output — with the `ipaddr` claim.
+pub fn claims_of_identity(raw: &str) -> std::result::Result<ClaimSet, String> {
     let mut slots = Slots::new();
     let mut sc = super::scan::Scanner::record(raw.as_bytes());
-    let parsed = sc.peek() == Some(b'{') && super::record::identity(&mut sc, &mut slots).is_ok() && sc.at_end();
-    if parsed {
-        let mut r = Reader { slots: &mut slots, stringly: false };
-        let claims = Claims {
-            oid: own(r.either(Field::Oid, Field::OidLong)?),
-            upn: own(r.either(Field::Upn, Field::UpnLong)?),
-            unique_name: own(r.either(Field::UniqueName, Field::NameLong)?),
-            appid: own(r.text(Field::AppId)?),
-            idtyp: own(r.text(Field::IdTyp)?),
-            xms_mirid: own(r.text(Field::MiRid)?),
-        };
-        let token_ip = r.text(Field::TokenIp)?.map(Cow::into_owned);
-        if claims != Claims::default() || token_ip.is_some() || !raw.contains("claim") {
-            return Ok((claims, token_ip));
+    if sc.peek() == Some(b'{') && super::record::identity(&mut sc, &mut slots).is_ok() && sc.at_end() {
+        let found = read_claims(&mut slots)?;
+        if found != ClaimSet::default() || !raw.contains("claim") {
+            return Ok(found);
         }
     }
     // Python-repr text, or claims given without the `claim` wrapper.
     let value = dynamic::parse(raw).ok_or_else(|| format!("Identity: cannot read {} as JSON", excerpt(raw)))?;
-    let claim = value.get("claim").unwrap_or(&value);
-    let get = |names: &[&str]| {
-        names.iter().find_map(|n| claim.get(*n)?.as_str()).filter(|s| !s.is_empty()).map(|s| Cow::Owned(s.to_string()))
-    };
-    let claims = Claims {
-        oid: get(&["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier"]),
-        upn: get(&["upn", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"]),
-        unique_name: get(&["unique_name", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"]),
-        appid: get(&["appid"]),
-        idtyp: get(&["idtyp"]),
-        xms_mirid: get(&["xms_mirid"]),
-    };
-    Ok((claims, get(&["ipaddr"]).map(Cow::into_owned)))
+    Ok(claims_from_json(&value))
 }
 
 /// `["get","list"]` → `get, list`.

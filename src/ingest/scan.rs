@@ -49,17 +49,6 @@ impl Json<'_> {
             Json::Array(_) => "an array",
         }
     }
-
-    pub fn into_owned(self) -> Json<'static> {
-        match self {
-            Json::Str(s) => Json::Str(Cow::Owned(s.into_owned())),
-            // Numbers and containers are rare on the owned paths; keep their text.
-            Json::Num(n) => Json::Str(Cow::Owned(n.to_string())),
-            Json::Bool(b) => Json::Bool(b),
-            Json::Null => Json::Null,
-            Json::Object(_) | Json::Array(_) => Json::Null,
-        }
-    }
 }
 
 /// Turns string bytes into text: borrowed when valid UTF-8 (the norm); invalid bytes become U+FFFD rather than

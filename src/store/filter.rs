@@ -62,14 +62,6 @@ impl Selection {
         self.len() == 0
     }
 
-    /// The `i`-th selected row.
-    pub fn row(&self, i: usize) -> usize {
-        match self {
-            Selection::All(_) => i,
-            Selection::Rows(r) => r[i] as usize,
-        }
-    }
-
     pub fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
         match self {
             Selection::All(n) => Box::new(0..*n),

@@ -195,10 +195,6 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn empty() -> Store {
-        Builder::new().finish(Vec::new()).0
-    }
-
     pub fn len(&self) -> usize {
         self.cols.time.len()
     }
@@ -227,14 +223,6 @@ impl Store {
 
     pub fn column(&self, dim: Dim) -> &[u32] {
         &self.cols.dims[dim as usize]
-    }
-
-    pub fn value(&self, dim: Dim, row: usize) -> u32 {
-        self.cols.dims[dim as usize][row]
-    }
-
-    pub fn is_failed(&self, row: usize) -> bool {
-        self.failed_status[self.cols.dims[Dim::Status as usize][row] as usize]
     }
 
     /// Number of ids in a dimension's dictionary (including the reserved 0).
@@ -275,9 +263,8 @@ impl Store {
         }
     }
 
-    /// The id of the value whose label is `text` (case-insensitive), if any.
+    /// The first id of `dim` that `text` names (see [`Store::resolve`]).
     pub fn find(&self, dim: Dim, text: &str) -> Option<u32> {
-        let wanted = text.trim();
-        (0..self.cardinality(dim) as u32).find(|&id| self.label(dim, id).eq_ignore_ascii_case(wanted))
+        self.resolve(dim, text).first().copied()
     }
 }
