@@ -35,11 +35,11 @@ for run in $(seq 1 "$runs"); do
     record kvtrail_stats "$(warm; measure ./target/release/kvtrail stats "$file" | cut -d' ' -f1)"
     if python3 -c 'import duckdb' 2>/dev/null; then
         warm; read -r t _ < <(measure python3 -c "
-import duckdb; c = duckdb.connect(); c.execute('SET threads=2')
+import duckdb; c = duckdb.connect(); c.execute('SET threads=2'); c.execute('SET enable_progress_bar=false')
 c.execute(\"SELECT callerIpAddress, count(*) FROM read_json_auto('$file') GROUP BY 1\").fetchall()")
         record duckdb_groupby "$t"
         warm; out=$(python3 -c "
-import duckdb, time; c = duckdb.connect(); c.execute('SET threads=2')
+import duckdb, time; c = duckdb.connect(); c.execute('SET threads=2'); c.execute('SET enable_progress_bar=false')
 t = time.time()
 c.execute(\"CREATE TABLE e AS SELECT callerIpAddress, identity.claim.oid AS oid, resourceId, operationName, properties.httpStatusCode AS status FROM read_json_auto('$file')\")
 load = time.time() - t
