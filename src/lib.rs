@@ -8,6 +8,7 @@
 //! * [`report`] — headless outputs (`stats`, `export`).
 //! * [`generate`] — the synthetic traffic generator and the bundled demo dataset.
 //! * [`text`]   — making attacker-controlled strings safe to print.
+//! * [`tui`]    — the workbench: state, actions, keymaps, panes, terminal handling.
 
 pub mod demo;
 pub mod event;
@@ -16,3 +17,4 @@ pub mod ingest;
 pub mod report;
 pub mod store;
 pub mod text;
+pub mod tui;

@@ -1,0 +1,147 @@
+//! Everything a key can ask the workbench to do: one enum (television's pattern), named in snake_case so
+//! keymaps are data. The table below is the single source of action names and their one-line descriptions;
+//! the help overlay, the hint bar and `kvtrail keymap check` all read it.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares the enum and its name / description table in one place, so a new action cannot miss either.
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $desc:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            /// Every action, in the order the help overlay lists them.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name used in keymap files.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            /// What it does, for the help overlay and the hint bar.
+            pub fn describe(self) -> &'static str {
+                match self { $(Action::$variant => $desc),* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", "quit kvtrail";
+    Help => "help", "show every key";
+    Cancel => "cancel", "close the overlay or prompt, leave zoom";
+    Noop => "noop", "unbind the key (a keymap may bind it to do nothing)";
+    FocusNext => "focus_next", "focus the next pane";
+    FocusPrev => "focus_prev", "focus the previous pane";
+    FocusCallerIp => "focus_caller_ip", "focus the Caller IP pane";
+    FocusIdentity => "focus_identity", "focus the Identity pane";
+    FocusVault => "focus_vault", "focus the Vault pane";
+    FocusOperation => "focus_operation", "focus the Operation pane";
+    FocusEvents => "focus_events", "focus the event table";
+    FocusDetail => "focus_detail", "focus the detail pane";
+    FocusTimeline => "focus_timeline", "focus the timeline";
+    FocusFindings => "focus_findings", "focus the findings pane";
+    Up => "up", "move up";
+    Down => "down", "move down";
+    Left => "left", "move left (timeline: earlier)";
+    Right => "right", "move right (timeline: later)";
+    PageUp => "page_up", "move up a page";
+    PageDown => "page_down", "move down a page";
+    Top => "top", "go to the first row";
+    Bottom => "bottom", "go to the last row";
+    Drill => "drill", "filter to this value (timeline: to the marked span)";
+    Exclude => "exclude", "filter this value out";
+    AddToFilter => "add_to_filter", "also keep this value (OR within the pane)";
+    PopFilter => "pop_filter", "remove the last filter";
+    ClearFilters => "clear_filters", "remove every filter";
+    FailuresOnly => "failures_only", "keep only failed events (toggle)";
+    CycleSort => "cycle_sort", "sort the pane by count, name or failures";
+    PivotCallerIp => "pivot_caller_ip", "filter to this event's caller IP";
+    PivotIdentity => "pivot_identity", "filter to this event's identity";
+    PivotVault => "pivot_vault", "filter to this event's vault";
+    PivotOperation => "pivot_operation", "filter to this event's operation";
+    OpenDetail => "open_detail", "show the selected event in the detail pane";
+    MarkSpan => "mark_span", "mark the start or end of a time span";
+    FuzzyFilter => "fuzzy_filter", "fuzzy-filter the focused pane";
+    PromptAccept => "prompt_accept", "keep the fuzzy filter and close the prompt";
+    PromptDeleteChar => "prompt_delete_char", "delete the character before the cursor";
+    PromptDeleteWord => "prompt_delete_word", "delete the word before the cursor";
+    PromptClear => "prompt_clear", "clear the prompt";
+    ToggleZoom => "toggle_zoom", "show the focused pane full screen";
+    Copy => "copy", "copy the selected value or event (OSC 52)";
+    ShowErrors => "show_errors", "list load errors";
+    Redraw => "redraw", "redraw the whole screen";
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An action name that is not in the table, with the nearest known names to suggest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown action `{name}`{}", suggest(.near))]
+pub struct UnknownAction {
+    pub name: String,
+    pub near: Vec<&'static str>,
+}
+
+fn suggest(near: &[&str]) -> String {
+    if near.is_empty() { String::new() } else { format!(" (did you mean {}?)", near.join(", ")) }
+}
+
+impl FromStr for Action {
+    type Err = UnknownAction;
+
+    fn from_str(s: &str) -> Result<Action, UnknownAction> {
+        if let Some(a) = Action::ALL.iter().find(|a| a.name() == s) {
+            return Ok(*a);
+        }
+        let mut near: Vec<(usize, &'static str)> = Action::ALL
+            .iter()
+            .map(|a| (edit_distance(s, a.name()), a.name()))
+            .filter(|(d, n)| *d <= 3 || n.contains(s) && s.len() >= 3)
+            .collect();
+        near.sort();
+        Err(UnknownAction { name: s.to_string(), near: near.into_iter().take(3).map(|(_, n)| n).collect() })
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        for a in Action::ALL {
+            assert_eq!(a.name().parse::<Action>(), Ok(*a));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+    }
+
+    #[test]
+    fn unknown_names_suggest_near_misses() {
+        let e = "drll".parse::<Action>().unwrap_err();
+        assert!(e.to_string().contains("did you mean drill"), "{e}");
+    }
+}
