@@ -1,7 +1,7 @@
 //! The command line: parsing arguments and wiring them to the library. No logic lives here.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -10,18 +10,52 @@ use kvtrail::report::stats::Stats;
 use kvtrail::store::load::{self, LoadReport};
 use kvtrail::store::{Progress, Store};
 use kvtrail::text::sanitize;
+use kvtrail::tui;
+use kvtrail::tui::keymap::Keymap;
+use kvtrail::tui::run::{Inputs, Options};
+use kvtrail::tui::theme::{Theme, ThemeName};
 
 #[derive(Parser)]
-#[command(name = "kvtrail", version, about = "Who accessed this Key Vault, from where, and what did they take?")]
+#[command(
+    name = "kvtrail",
+    version,
+    about = "Who accessed this Key Vault, from where, and what did they take?",
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  kvtrail demo                         # the workbench on the bundled tabletop dataset\n  \
+    kvtrail insights-logs-auditevent/    # the workbench on exported logs (files, directories, gzip)\n  \
+    kvtrail export.json --keymap vim --theme 256\n  kvtrail stats PT1H.json --json"
+)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Open these inputs in the workbench: files, directories (read recursively) or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<String>,
+    #[command(flatten)]
+    tui: TuiArgs,
+}
+
+/// How the workbench looks and listens.
+#[derive(Args, Clone)]
+struct TuiArgs {
+    /// Keymap: a shipped preset (default, vim, emacs, demo) or a TOML file. Without it,
+    /// $XDG_CONFIG_HOME/kvtrail/keymap.toml is used when present.
+    #[arg(long, value_name = "NAME|FILE")]
+    keymap: Option<String>,
+    /// Colours: auto (16 ANSI colours; none when NO_COLOR is set), 16, 256 or mono.
+    #[arg(long, default_value = "auto", value_name = "THEME")]
+    theme: String,
+    /// Let the mouse focus panes, select rows and scroll (off by default: it breaks terminal text selection).
+    #[arg(long)]
+    mouse: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Open the bundled demo dataset (a tabletop scenario among benign traffic).
-    #[command(after_help = "Examples:\n  kvtrail demo\n  kvtrail demo --json")]
+    #[command(
+        after_help = "Examples:\n  kvtrail demo\n  kvtrail demo --keymap demo   # presenter keys: arrows, Enter, Esc, a few letters\n  kvtrail demo --json"
+    )]
     Demo(DemoArgs),
     /// Per input: detected format and accepted / rejected / duplicate counts; time range; top values per pivot.
     #[command(
@@ -40,13 +74,35 @@ enum Command {
     Export(ExportArgs),
     /// Write synthetic Key Vault traffic (benchmarks, tests, the demo dataset).
     Gen(kvtrail::generate::GenArgs),
+    /// Keymaps: validate a keymap file and print the merged bindings.
+    #[command(
+        after_help = "Examples:\n  kvtrail keymap check ~/.config/kvtrail/keymap.toml\n  kvtrail keymap check vim"
+    )]
+    Keymap {
+        #[command(subcommand)]
+        command: KeymapCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeymapCommand {
+    /// Validate FILE (or a preset name) and print the merged map; exit 2 with FILE:LINE and the reason if invalid.
+    Check {
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
 }
 
 #[derive(Args)]
 struct DemoArgs {
-    /// Print the demo dataset's stats as JSON.
+    /// Print the demo dataset's stats as JSON instead of opening the workbench.
     #[arg(long)]
     json: bool,
+    /// Print the demo dataset's stats as text instead of opening the workbench.
+    #[arg(long)]
+    stats: bool,
+    #[command(flatten)]
+    tui: TuiArgs,
 }
 
 #[derive(Args)]
@@ -102,13 +158,52 @@ fn print_stats(store: &Store, report: &LoadReport, json: bool, top: usize) -> io
     out.flush()
 }
 
+/// Opens the workbench; usage problems (a bad keymap, an unknown theme, no terminal) exit 2.
+fn workbench(inputs: Inputs, args: &TuiArgs) -> anyhow::Result<ExitCode> {
+    let usage = |msg: String| {
+        eprintln!("kvtrail: {}", sanitize(&msg));
+        Ok(ExitCode::from(2))
+    };
+    let keymap = match Keymap::load(args.keymap.as_deref()) {
+        Ok(k) => k,
+        Err(e) => return usage(e.to_string()),
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let Some(theme) = ThemeName::parse(&args.theme, no_color) else {
+        return usage(format!("unknown theme `{}` (auto, 16, 256, mono)", args.theme));
+    };
+    if !io::stdout().is_terminal() {
+        return usage("the workbench needs a terminal; `kvtrail stats` and `kvtrail export` work without one".into());
+    }
+    tui::run::run(inputs, Options { keymap, theme: Theme::new(theme), mouse: args.mouse })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Demo(args) => {
+    let Some(command) = cli.command else {
+        if cli.inputs.is_empty() {
+            eprintln!("kvtrail: name the logs to open (files, directories, -), or try `kvtrail demo`; see --help");
+            return Ok(ExitCode::from(2));
+        }
+        return workbench(Inputs::Paths(cli.inputs), &cli.tui);
+    };
+    match command {
+        Command::Demo(args) if args.json || args.stats => {
             let (store, report) = load::load(kvtrail::demo::sources()?, Vec::new(), &Progress::default());
             print_stats(&store, &report, args.json, 10)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo(args) => workbench(Inputs::Demo, &args.tui),
+        Command::Keymap { command: KeymapCommand::Check { file } } => match tui::keymap::check(&file) {
+            Ok(text) => {
+                print!("{text}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("kvtrail: {}", sanitize(&e.to_string()));
+                Ok(ExitCode::from(2))
+            }
+        },
         Command::Stats(args) => {
             let (store, report) = load::load_paths(&args.inputs, &Progress::default());
             print_stats(&store, &report, args.json, args.top)?;

@@ -32,6 +32,17 @@ impl IdentityKind {
             IdentityKind::Anonymous => "anonymous",
         }
     }
+
+    /// One letter for narrow columns, so the kind never depends on colour: User, Service principal,
+    /// Managed identity, Anonymous.
+    pub fn letter(self) -> char {
+        match self {
+            IdentityKind::User => 'U',
+            IdentityKind::ServicePrincipal => 'S',
+            IdentityKind::ManagedIdentity => 'M',
+            IdentityKind::Anonymous => 'A',
+        }
+    }
 }
 
 /// A principal, merged over every record that named it. All values are lower-cased: GUIDs, UPNs and ARM ids
@@ -90,12 +101,19 @@ impl Identity {
         }
     }
 
-    /// What people read: the UPN when known, else the object id, else the app id.
+    /// What people read: the UPN when known; else the name of a well-known first-party app ("Azure Resource
+    /// Graph"); else a managed identity's resource name; else the object id, else the app id.
     pub fn label(&self) -> &str {
-        [&self.upn, &self.unique_name, &self.oid, &self.appid, &self.xms_mirid]
-            .into_iter()
-            .find_map(|v| v.as_deref())
-            .unwrap_or("anonymous")
+        if let Some(name) = self.upn.as_deref().or(self.unique_name.as_deref()) {
+            return name;
+        }
+        if let Some(app) = self.appid.as_deref().and_then(super::apps::well_known_name) {
+            return app;
+        }
+        if let Some(mi) = self.xms_mirid.as_deref().and_then(|m| m.rsplit('/').find(|s| !s.is_empty())) {
+            return mi;
+        }
+        [&self.oid, &self.appid].into_iter().find_map(|v| v.as_deref()).unwrap_or("anonymous")
     }
 
     /// Fills what this sighting lacks from another sighting of the same principal.
@@ -158,7 +176,10 @@ mod tests {
             ),
         ])
         .to_identity();
-        assert_eq!(mi.kind(), IdentityKind::ManagedIdentity);
+        assert_eq!((mi.kind(), mi.label()), (IdentityKind::ManagedIdentity, "reader"));
+        let arg =
+            c(&[("oid", "o3"), ("appid", "509E4652-DA8D-478D-A730-E9D4A1996CA4"), ("idtyp", "app")]).to_identity();
+        assert_eq!(arg.label(), "Azure Resource Graph");
         assert_eq!(Claims::default().to_identity().kind(), IdentityKind::Anonymous);
         assert_eq!(Claims::default().to_identity().label(), "anonymous");
         assert_eq!(c(&[("appid", "A1")]).principal_key(), "a1");

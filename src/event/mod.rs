@@ -2,6 +2,7 @@
 //! arrived in. Pure functions, no I/O; each file derives one kind of value from the raw text the logs carry.
 
 pub mod access;
+pub mod apps;
 pub mod identity;
 pub mod ip;
 pub mod object;

@@ -17,7 +17,7 @@ use flate2::read::MultiGzDecoder;
 const MAX_GZIP_RATIO: u64 = 256;
 const MIN_GZIP_CAP: u64 = 4 << 30;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Origin {
     File(PathBuf),
     /// Decoded bytes (gzip, UTF-16, stdin) in an unlinked temporary file.
@@ -26,7 +26,7 @@ pub enum Origin {
 }
 
 /// One input, as loaded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Source {
     /// What the user named (path, `-`, `demo:…`), for every message about it.
     pub name: String,
@@ -53,23 +53,37 @@ impl Deref for Bytes {
     }
 }
 
-fn map(file: &File) -> io::Result<Bytes> {
+fn map(file: &File, populate: bool) -> io::Result<Bytes> {
     if file.metadata()?.len() == 0 {
         return Ok(Bytes::Empty);
     }
     // SAFETY: the mapping is read-only. A file truncated by another process while mapped can fault on access;
     // log files are append-only in practice (Azure appends to PT1H.json), and spools are private to us.
     // `populate` maps every page up front: one pass in the kernel instead of a fault per 4 KiB page.
-    let m = unsafe { memmap2::MmapOptions::new().populate().map(file)? };
+    let mut options = memmap2::MmapOptions::new();
+    if populate {
+        options.populate();
+    }
+    let m = unsafe { options.map(file)? };
     Ok(Bytes::Mapped(m))
 }
 
 impl Source {
     /// Maps the source's bytes. Cheap; callers drop the mapping when done so it does not stay resident.
     pub fn bytes(&self) -> io::Result<Bytes> {
+        self.mapped(true)
+    }
+
+    /// Maps the bytes without reading them in: for touching one record (the detail view), where populating a
+    /// gigabyte to read a kilobyte would stall.
+    pub fn bytes_lazy(&self) -> io::Result<Bytes> {
+        self.mapped(false)
+    }
+
+    fn mapped(&self, populate: bool) -> io::Result<Bytes> {
         match &self.origin {
-            Origin::File(p) => map(&File::open(p)?),
-            Origin::Spool(f) => map(f),
+            Origin::File(p) => map(&File::open(p)?, populate),
+            Origin::Spool(f) => map(f, populate),
             Origin::Static(s) => Ok(Bytes::Static(s)),
         }
     }

@@ -318,7 +318,21 @@ impl Builder {
     }
 
     /// Sorts by time, drops duplicates and returns the store with the number of duplicates dropped per source.
-    pub fn finish(self, sources: Vec<SourceInfo>) -> (Store, Vec<u64>) {
+    pub fn finish(mut self, sources: Vec<SourceInfo>) -> (Store, Vec<u64>) {
+        let (keep, duplicates) = self.deduplicated(sources.len());
+        let dicts = std::mem::take(&mut self.dicts);
+        (self.gather(&keep, dicts, sources), duplicates)
+    }
+
+    /// A store of what has been added so far, leaving the builder able to take more: what the workbench shows
+    /// while a large input is still loading. Costs a sort and a copy of the dictionaries.
+    pub fn snapshot(&self, sources: Vec<SourceInfo>) -> Store {
+        let (keep, _) = self.deduplicated(sources.len());
+        self.gather(&keep, self.dicts.clone(), sources)
+    }
+
+    /// Every row in time order without duplicates, and the number of duplicates dropped per source.
+    fn deduplicated(&self, sources: usize) -> (Vec<RowKey>, Vec<u64>) {
         let mut keys: Vec<RowKey> = self
             .parts
             .par_iter()
@@ -335,7 +349,7 @@ impl Builder {
         keys.par_sort_unstable();
 
         let max_source = self.parts.iter().flat_map(|(b, _)| b.source.iter()).max().map_or(0, |&s| s as usize + 1);
-        let mut duplicates = vec![0u64; sources.len().max(max_source)];
+        let mut duplicates = vec![0u64; sources.max(max_source)];
         let hasher = hashbrown::DefaultHashBuilder::default();
         let mut keep: Vec<RowKey> = Vec::with_capacity(keys.len());
         let mut run: Vec<u64> = Vec::new();
@@ -357,12 +371,11 @@ impl Builder {
                 keep.push(k);
             }
         }
-        drop(keys);
-        (self.gather(&keep, sources), duplicates)
+        (keep, duplicates)
     }
 
     /// Writes the final columns for the kept rows, in order, translating ids.
-    fn gather(self, keep: &[RowKey], sources: Vec<SourceInfo>) -> Store {
+    fn gather(&self, keep: &[RowKey], dicts: Dicts, sources: Vec<SourceInfo>) -> Store {
         let parts = &self.parts;
         fn column<T: Send>(
             keep: &[RowKey],
@@ -410,23 +423,23 @@ impl Builder {
         }
         let mut access_changes: Vec<(u32, AccessChange)> = Vec::new();
         let mut odd_correlations = HashMap::new();
-        for (bi, (b, _)) in self.parts.into_iter().enumerate() {
+        for (bi, (b, _)) in self.parts.iter().enumerate() {
             let rows = &new_of[bi];
             access_changes.extend(
                 b.access_changes
-                    .into_iter()
+                    .iter()
                     .filter(|(i, _)| rows[*i as usize] != u32::MAX)
-                    .map(|(i, c)| (rows[i as usize], c)),
+                    .map(|(i, c)| (rows[*i as usize], c.clone())),
             );
             odd_correlations.extend(
                 b.odd_correlations
-                    .into_iter()
+                    .iter()
                     .filter(|(i, _)| rows[*i as usize] != u32::MAX)
-                    .map(|(i, s)| (rows[i as usize], s)),
+                    .map(|(i, s)| (rows[*i as usize], s.clone())),
             );
         }
         access_changes.sort_by_key(|(row, _)| *row);
-        let failed_status = self.dicts.statuses.values().iter().map(|s| s.outcome == Outcome::Failure).collect();
-        Store { sources, cols, dicts: self.dicts, access_changes, odd_correlations, failed_status }
+        let failed_status = dicts.statuses.values().iter().map(|s| s.outcome == Outcome::Failure).collect();
+        Store { sources, cols, dicts, access_changes, odd_correlations, failed_status }
     }
 }

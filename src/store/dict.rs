@@ -3,6 +3,7 @@
 
 use hashbrown::HashMap;
 
+#[derive(Clone)]
 pub struct Dict<V> {
     ids: HashMap<Box<str>, u32>,
     values: Vec<V>,

@@ -19,6 +19,8 @@ pub enum Clause {
     Outcome(Outcome),
     /// Case-insensitive substring of the identity, object, URI, user agent, caller IP or operation.
     Text(String),
+    /// Fuzzy (skim) match of the identity, object, request URI or user agent: the workbench's `/` prompt.
+    Fuzzy(String),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,6 +78,17 @@ struct Mask {
     allowed: Vec<bool>,
 }
 
+/// Which ids of each text column a fuzzy pattern matches: identities, objects, user agents, request URIs.
+struct FuzzyMasks {
+    dims: Vec<Mask>,
+    uris: Vec<bool>,
+}
+
+/// The fuzzy matcher every fuzzy filter uses (skim's algorithm, smart case: lower-case patterns ignore case).
+pub fn fuzzy_matcher() -> fuzzy_matcher::skim::SkimMatcherV2 {
+    fuzzy_matcher::skim::SkimMatcherV2::default().smart_case()
+}
+
 impl Store {
     fn text_matches(&self, needle: &str) -> Vec<Mask> {
         let needle = needle.to_lowercase();
@@ -99,6 +112,21 @@ impl Store {
         masks
     }
 
+    fn fuzzy_matches(&self, pattern: &str) -> FuzzyMasks {
+        use fuzzy_matcher::FuzzyMatcher;
+        let matcher = fuzzy_matcher();
+        let hit = |s: &str| matcher.fuzzy_match(s, pattern).is_some();
+        let dims = [Dim::Identity, Dim::Object, Dim::UserAgent]
+            .into_iter()
+            .map(|dim| Mask {
+                dim,
+                allowed: (0..self.cardinality(dim) as u32).map(|id| id != 0 && hit(&self.label(dim, id))).collect(),
+            })
+            .collect();
+        let uris = self.dicts.uris.values().iter().enumerate().map(|(id, u)| id != 0 && hit(u)).collect();
+        FuzzyMasks { dims, uris }
+    }
+
     /// The rows that pass `filter`.
     pub fn select(&self, filter: &Filter) -> Selection {
         let n = self.len();
@@ -109,6 +137,7 @@ impl Store {
         let mut masks: Vec<Mask> = Vec::new();
         let mut texts: Vec<Vec<Mask>> = Vec::new();
         let mut outcomes: Vec<Outcome> = Vec::new();
+        let mut fuzzies: Vec<FuzzyMasks> = Vec::new();
         for dim in Dim::ALL {
             let ids = |negated: bool| -> Vec<u32> {
                 filter
@@ -151,6 +180,7 @@ impl Store {
                     }
                 }
                 Clause::Text(s) => texts.push(self.text_matches(s)),
+                Clause::Fuzzy(s) => fuzzies.push(self.fuzzy_matches(s)),
                 Clause::Outcome(o) => outcomes.push(*o),
                 Clause::Is(..) | Clause::Not(..) => {}
             }
@@ -162,6 +192,10 @@ impl Store {
                 masks.iter().all(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize])
                     && texts.iter().all(|t| t.iter().any(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize]))
                     && outcomes.iter().all(|&o| statuses[status_col[i] as usize].outcome == o)
+                    && fuzzies.iter().all(|f| {
+                        f.uris[self.cols.request_uri[i] as usize]
+                            || f.dims.iter().any(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize])
+                    })
             })
             .map(|i| i as u32)
             .collect();

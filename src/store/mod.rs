@@ -22,7 +22,7 @@ pub use batch::{Batch, DETAIL_CAP};
 pub use build::Builder;
 pub use dict::{Dict, TextDict};
 pub use facet::FacetRow;
-pub use filter::{Clause, Filter, Selection};
+pub use filter::{Clause, Filter, Selection, fuzzy_matcher};
 pub use filter_expr::FilterError;
 pub use load::{InputReport, LoadReport, Progress, Rejection};
 pub use view::{EventRecord, ObjectRecord};
@@ -90,6 +90,7 @@ pub struct StatusValue {
 }
 
 /// Every dictionary of the store. Id 0 of each means "absent".
+#[derive(Clone)]
 pub struct Dicts {
     pub ips: Dict<IpValue>,
     pub identities: Dict<Identity>,
@@ -174,6 +175,7 @@ pub mod provenance {
 }
 
 /// A loaded input, kept so its records can be shown again.
+#[derive(Clone)]
 pub struct SourceInfo {
     pub source: Source,
     pub format: String,
@@ -219,6 +221,11 @@ impl Store {
 
     pub fn last_time(&self) -> Option<Ticks> {
         self.cols.time.last().map(|&t| Ticks(t))
+    }
+
+    /// Did this row's request fail?
+    pub fn failed(&self, row: usize) -> bool {
+        self.failed_status[self.cols.dims[Dim::Status as usize][row] as usize]
     }
 
     pub fn column(&self, dim: Dim) -> &[u32] {

@@ -205,7 +205,7 @@ impl Store {
     pub fn raw_record(&self, row: usize) -> io::Result<Value> {
         let (source, offset) = self.provenance(row);
         let info = &self.sources[source as usize];
-        let bytes = info.source.bytes()?;
+        let bytes = info.source.bytes_lazy()?;
         let start = (offset as usize).min(bytes.len());
         let raw = &bytes[start..start + crate::ingest::record_len(&bytes[start..], info.container)];
         let named = |values: Vec<Value>| -> Value {

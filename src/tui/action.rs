@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 /// Declares the enum and its name / description table in one place, so a new action cannot miss either.
 macro_rules! actions {
-    ($($variant:ident => $name:literal, $desc:literal;)*) => {
+    ($($variant:ident => $name:literal, $hint:literal, $desc:literal;)*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Action { $($variant),* }
 
@@ -20,59 +20,64 @@ macro_rules! actions {
                 match self { $(Action::$variant => $name),* }
             }
 
-            /// What it does, for the help overlay and the hint bar.
+            /// What it does, for the help overlay and `keymap check`.
             pub fn describe(self) -> &'static str {
                 match self { $(Action::$variant => $desc),* }
+            }
+
+            /// A word or two for the hint bar.
+            pub fn hint(self) -> &'static str {
+                match self { $(Action::$variant => $hint),* }
             }
         }
     };
 }
 
 actions! {
-    Quit => "quit", "quit kvtrail";
-    Help => "help", "show every key";
-    Cancel => "cancel", "close the overlay or prompt, leave zoom";
-    Noop => "noop", "unbind the key (a keymap may bind it to do nothing)";
-    FocusNext => "focus_next", "focus the next pane";
-    FocusPrev => "focus_prev", "focus the previous pane";
-    FocusCallerIp => "focus_caller_ip", "focus the Caller IP pane";
-    FocusIdentity => "focus_identity", "focus the Identity pane";
-    FocusVault => "focus_vault", "focus the Vault pane";
-    FocusOperation => "focus_operation", "focus the Operation pane";
-    FocusEvents => "focus_events", "focus the event table";
-    FocusDetail => "focus_detail", "focus the detail pane";
-    FocusTimeline => "focus_timeline", "focus the timeline";
-    FocusFindings => "focus_findings", "focus the findings pane";
-    Up => "up", "move up";
-    Down => "down", "move down";
-    Left => "left", "move left (timeline: earlier)";
-    Right => "right", "move right (timeline: later)";
-    PageUp => "page_up", "move up a page";
-    PageDown => "page_down", "move down a page";
-    Top => "top", "go to the first row";
-    Bottom => "bottom", "go to the last row";
-    Drill => "drill", "filter to this value (timeline: to the marked span)";
-    Exclude => "exclude", "filter this value out";
-    AddToFilter => "add_to_filter", "also keep this value (OR within the pane)";
-    PopFilter => "pop_filter", "remove the last filter";
-    ClearFilters => "clear_filters", "remove every filter";
-    FailuresOnly => "failures_only", "keep only failed events (toggle)";
-    CycleSort => "cycle_sort", "sort the pane by count, name or failures";
-    PivotCallerIp => "pivot_caller_ip", "filter to this event's caller IP";
-    PivotIdentity => "pivot_identity", "filter to this event's identity";
-    PivotVault => "pivot_vault", "filter to this event's vault";
-    PivotOperation => "pivot_operation", "filter to this event's operation";
-    OpenDetail => "open_detail", "show the selected event in the detail pane";
-    MarkSpan => "mark_span", "mark the start or end of a time span";
-    FuzzyFilter => "fuzzy_filter", "fuzzy-filter the focused pane";
-    PromptAccept => "prompt_accept", "keep the fuzzy filter and close the prompt";
-    PromptDeleteChar => "prompt_delete_char", "delete the character before the cursor";
-    PromptDeleteWord => "prompt_delete_word", "delete the word before the cursor";
-    PromptClear => "prompt_clear", "clear the prompt";
-    ToggleZoom => "toggle_zoom", "show the focused pane full screen";
-    Copy => "copy", "copy the selected value or event (OSC 52)";
-    ShowErrors => "show_errors", "list load errors";
-    Redraw => "redraw", "redraw the whole screen";
+    Quit => "quit", "quit", "quit kvtrail";
+    Help => "help", "help", "show every key";
+    Cancel => "cancel", "back", "close the overlay or prompt, leave zoom";
+    Noop => "noop", "nothing", "unbind the key (a keymap may bind it to do nothing)";
+    FocusNext => "focus_next", "next pane", "focus the next pane";
+    FocusPrev => "focus_prev", "prev pane", "focus the previous pane";
+    FocusCallerIp => "focus_caller_ip", "ips", "focus the Caller IP pane";
+    FocusIdentity => "focus_identity", "identities", "focus the Identity pane";
+    FocusVault => "focus_vault", "vaults", "focus the Vault pane";
+    FocusOperation => "focus_operation", "operations", "focus the Operation pane";
+    FocusEvents => "focus_events", "events", "focus the event table";
+    FocusDetail => "focus_detail", "detail", "focus the detail pane";
+    FocusTimeline => "focus_timeline", "timeline", "focus the timeline";
+    FocusFindings => "focus_findings", "findings", "focus the findings pane";
+    Up => "up", "up", "move up";
+    Down => "down", "down", "move down";
+    Left => "left", "earlier", "move left (timeline: earlier)";
+    Right => "right", "later", "move right (timeline: later)";
+    PageUp => "page_up", "page up", "move up a page";
+    PageDown => "page_down", "page down", "move down a page";
+    Top => "top", "top", "go to the first row";
+    Bottom => "bottom", "bottom", "go to the last row";
+    Drill => "drill", "filter to", "filter to this value (timeline: to the marked span)";
+    Exclude => "exclude", "exclude", "filter this value out";
+    AddToFilter => "add_to_filter", "or", "also keep this value (OR within the pane)";
+    PopFilter => "pop_filter", "pop filter", "remove the last filter";
+    ClearFilters => "clear_filters", "clear", "remove every filter";
+    FailuresOnly => "failures_only", "failed only", "keep only failed events (toggle)";
+    CycleSort => "cycle_sort", "sort", "sort the pane by count, name or failures";
+    PivotCallerIp => "pivot_caller_ip", "its ip", "filter to this event's caller IP";
+    PivotIdentity => "pivot_identity", "its identity", "filter to this event's identity";
+    PivotVault => "pivot_vault", "its vault", "filter to this event's vault";
+    PivotOperation => "pivot_operation", "its op", "filter to this event's operation";
+    OpenDetail => "open_detail", "detail", "show the selected event in the detail pane";
+    MarkSpan => "mark_span", "mark span", "mark the start or end of a time span";
+    FuzzyFilter => "fuzzy_filter", "find", "fuzzy-filter the focused pane";
+    PromptAccept => "prompt_accept", "keep", "keep the fuzzy filter and close the prompt";
+    PromptDeleteChar => "prompt_delete_char", "delete", "delete the character before the cursor";
+    PromptDeleteWord => "prompt_delete_word", "delete word", "delete the word before the cursor";
+    PromptClear => "prompt_clear", "clear", "clear the prompt";
+    ToggleZoom => "toggle_zoom", "zoom", "show the focused pane full screen";
+    Copy => "copy", "copy", "copy the selected value or event (OSC 52)";
+    ShowErrors => "show_errors", "errors", "list load errors";
+    Redraw => "redraw", "redraw", "redraw the whole screen";
 }
 
 impl fmt::Display for Action {

@@ -2,4 +2,13 @@
 //! in `keymap` (data, from `keymaps/`), drawing in `panes` (reads state, never does I/O).
 
 pub mod action;
+pub mod app;
+pub mod clipboard;
+pub mod counts;
+pub mod crumbs;
 pub mod keymap;
+pub mod pane;
+pub mod panes;
+pub mod run;
+pub mod terminal;
+pub mod theme;

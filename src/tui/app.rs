@@ -1,0 +1,696 @@
+//! The workbench's state and its one entry point for change, [`App::apply`]: every key becomes an [`Action`]
+//! through the keymap, every action changes the state here, and drawing (in `panes`) only reads it. Work that
+//! needs I/O or a terminal — re-reading a raw record, writing the clipboard — leaves as an [`Effect`] for the
+//! runner, so the state can be driven headless in tests.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossterm::event::KeyEvent;
+use fuzzy_matcher::FuzzyMatcher;
+
+use super::action::Action;
+use super::counts::{Counts, Histogram};
+use super::crumbs::{Crumb, Crumbs};
+use super::keymap::{Context, Key, Keymap, Lookup};
+use super::pane::Pane;
+use super::theme::Theme;
+use crate::event::Outcome;
+use crate::store::{Clause, Dim, FacetRow, LoadReport, Progress, Store, fuzzy_matcher};
+
+/// How a pivot pane orders its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortBy {
+    #[default]
+    Count,
+    Name,
+    Failures,
+}
+
+impl SortBy {
+    pub fn next(self) -> SortBy {
+        match self {
+            SortBy::Count => SortBy::Name,
+            SortBy::Name => SortBy::Failures,
+            SortBy::Failures => SortBy::Count,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortBy::Count => "by count",
+            SortBy::Name => "by name",
+            SortBy::Failures => "by failures",
+        }
+    }
+}
+
+/// One row a pivot pane lists: the counts, and which characters of its label the fuzzy pattern matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PivotRow {
+    pub facet: FacetRow,
+    pub label: String,
+    pub matched: Vec<usize>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PivotState {
+    pub sort: SortBy,
+    /// The fuzzy pattern narrowing the list (not the events).
+    pub pattern: String,
+    pub rows: Vec<PivotRow>,
+    pub cursor: usize,
+    pub top: usize,
+}
+
+/// A scrolled list: the cursor row and the first visible row, both absolute.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: usize,
+    pub top: usize,
+}
+
+impl Cursor {
+    /// Moves by `delta` within `len` rows.
+    pub fn step(&mut self, delta: isize, len: usize) {
+        self.at = (self.at as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize;
+    }
+
+    /// Scrolls so the cursor is inside a viewport of `height` rows.
+    pub fn follow(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.at < self.top {
+            self.top = self.at;
+        } else if self.at >= self.top + height {
+            self.top = self.at + 1 - height;
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Errors { scroll: usize },
+}
+
+/// The `/` prompt: which pane it filters and what it had before, so Esc can restore it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    pub pane: Pane,
+    pub text: String,
+    pub before: String,
+}
+
+/// Where loading stands.
+pub enum LoadState {
+    Loading { progress: Arc<Progress>, started: Instant },
+    Done { report: LoadReport, took: std::time::Duration },
+}
+
+/// What the runner must do outside the state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    /// Re-read the original record of this row for the detail pane.
+    LoadRaw(usize),
+    /// Clear and repaint the whole screen.
+    Redraw,
+}
+
+/// The original record of the detail pane's row, once read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawRecord {
+    pub row: usize,
+    pub text: Result<String, String>,
+}
+
+/// Viewport sizes from the last frame, for paging and scrolling.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Viewports {
+    pub pivot: usize,
+    pub table: usize,
+    pub detail: usize,
+    pub overlay: usize,
+    pub timeline: usize,
+}
+
+pub struct App {
+    pub store: Arc<Store>,
+    pub load: LoadState,
+    pub crumbs: Crumbs,
+    pub counts: Counts,
+    pub pivots: [PivotState; 4],
+    pub table: Cursor,
+    pub detail_scroll: usize,
+    pub raw: Option<RawRecord>,
+    pub timeline: Cursor,
+    pub span_mark: Option<usize>,
+    pub histogram: Histogram,
+    pub focus: Pane,
+    pub zoom: bool,
+    pub overlay: Option<Overlay>,
+    pub prompt: Option<Prompt>,
+    pub keymap: Keymap,
+    pub pending: Vec<Key>,
+    pub theme: Theme,
+    /// A transient message for the status line (copied, nothing to pivot to, …).
+    pub message: Option<String>,
+    pub quit: bool,
+    pub effects: Vec<Effect>,
+    pub viewports: Viewports,
+    /// The title of the dataset (input names), for the status line.
+    pub title: String,
+}
+
+impl App {
+    pub fn new(store: Arc<Store>, load: LoadState, keymap: Keymap, theme: Theme, title: String) -> App {
+        let mut app = App {
+            store,
+            load,
+            crumbs: Crumbs::default(),
+            counts: Counts::empty(),
+            pivots: Default::default(),
+            table: Cursor::default(),
+            detail_scroll: 0,
+            raw: None,
+            timeline: Cursor::default(),
+            span_mark: None,
+            histogram: Histogram::default(),
+            focus: Pane::Events,
+            zoom: false,
+            overlay: None,
+            prompt: None,
+            keymap,
+            pending: Vec::new(),
+            theme,
+            message: None,
+            quit: false,
+            effects: Vec::new(),
+            viewports: Viewports { pivot: 5, table: 10, detail: 10, overlay: 10, timeline: 60 },
+            title,
+        };
+        app.recount();
+        app
+    }
+
+    /// The row (store index) under the event table's cursor.
+    pub fn selected_row(&self) -> Option<usize> {
+        match &self.counts.selection {
+            crate::store::Selection::All(n) => (self.table.at < *n).then_some(self.table.at),
+            crate::store::Selection::Rows(r) => r.get(self.table.at).map(|&i| i as usize),
+        }
+    }
+
+    /// Replaces the store (a larger partial store, or the final one) keeping filters, and the selected event
+    /// where it still exists.
+    pub fn replace_store(&mut self, store: Arc<Store>) {
+        let keep = self.selected_row().map(|r| (self.store.time(r), self.store.provenance(r)));
+        self.store = store;
+        self.crumbs.resolve(&self.store);
+        self.recount();
+        if let Some((time, prov)) = keep {
+            let rows: Vec<usize> = self.counts.selection.iter().collect();
+            let from = rows.partition_point(|&r| self.store.time(r) < time);
+            if let Some(pos) = (from..rows.len())
+                .take_while(|&i| self.store.time(rows[i]) == time)
+                .find(|&i| self.store.provenance(rows[i]) == prov)
+            {
+                self.table.at = pos;
+                self.table.follow(self.viewports.table);
+            }
+        }
+        self.raw = None;
+        self.request_raw();
+    }
+
+    pub fn finish_load(&mut self, store: Arc<Store>, report: LoadReport) {
+        let took = match &self.load {
+            LoadState::Loading { started, .. } => started.elapsed(),
+            LoadState::Done { took, .. } => *took,
+        };
+        self.load = LoadState::Done { report, took };
+        self.replace_store(store);
+    }
+
+    /// Recomputes counts after the filter or the store changed.
+    pub fn recount(&mut self) {
+        self.counts = Counts::compute(&self.store, &self.crumbs);
+        for i in 0..4 {
+            self.rebuild_pivot(i);
+        }
+        let len = self.counts.selection.len();
+        self.table.at = self.table.at.min(len.saturating_sub(1));
+        self.table.follow(self.viewports.table);
+        self.histogram = Histogram::compute(&self.store, &self.counts.selection, self.viewports.timeline);
+        self.timeline.at = self.timeline.at.min(self.histogram.bars.len().saturating_sub(1));
+        self.span_mark = self.span_mark.filter(|&m| m < self.histogram.bars.len());
+    }
+
+    /// Re-buckets the timeline for a new width (called by the runner when the pane's width changes).
+    pub fn set_timeline_width(&mut self, width: usize) {
+        if width != self.viewports.timeline && width > 0 {
+            self.viewports.timeline = width;
+            self.histogram = Histogram::compute(&self.store, &self.counts.selection, width);
+            self.timeline.at = self.timeline.at.min(width - 1);
+            self.span_mark = None;
+        }
+    }
+
+    /// Rebuilds a pivot pane's list: its facets under the pane's fuzzy pattern, in its sort order.
+    fn rebuild_pivot(&mut self, i: usize) {
+        let Some(dim) = Pane::PIVOTS[i].dim() else { return };
+        let matcher = fuzzy_matcher();
+        let pattern = self.pivots[i].pattern.clone();
+        let mut rows: Vec<PivotRow> = self.counts.facets[i]
+            .iter()
+            .filter_map(|f| {
+                let label = self.store.label(dim, f.id).into_owned();
+                if pattern.is_empty() {
+                    return Some(PivotRow { facet: *f, label, matched: Vec::new() });
+                }
+                let (_, matched) = matcher.fuzzy_indices(&label, &pattern)?;
+                Some(PivotRow { facet: *f, label, matched })
+            })
+            .collect();
+        match self.pivots[i].sort {
+            SortBy::Count => {}
+            SortBy::Name => rows.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase())),
+            SortBy::Failures => {
+                rows.sort_by(|a, b| b.facet.failed.cmp(&a.facet.failed).then(b.facet.total.cmp(&a.facet.total)))
+            }
+        }
+        let p = &mut self.pivots[i];
+        p.rows = rows;
+        p.cursor = p.cursor.min(p.rows.len().saturating_sub(1));
+        let mut c = Cursor { at: p.cursor, top: p.top };
+        c.follow(self.viewports.pivot);
+        p.top = c.top;
+    }
+
+    /// The keymap context keys are looked up in first.
+    pub fn context(&self) -> Context {
+        if self.prompt.is_some() {
+            return Context::Prompt;
+        }
+        match self.overlay {
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Errors { .. }) => Context::Errors,
+            None => self.focus.context(),
+        }
+    }
+
+    /// A key press: chords wait for their next key; the focused context wins over `global`; in the prompt,
+    /// unbound plain characters are typed.
+    pub fn on_key(&mut self, event: &KeyEvent) {
+        let key = Key::from_event(event);
+        self.pending.push(key);
+        let ctx = self.context();
+        let typing = ctx == Context::Prompt && !key.is_modified() && key.as_char().is_some();
+        let mut lookup = self.keymap.lookup(ctx, &self.pending);
+        if matches!(lookup, Lookup::None) && ctx != Context::Global && !typing {
+            lookup = self.keymap.lookup(Context::Global, &self.pending);
+        }
+        match lookup {
+            Lookup::Pending => {}
+            Lookup::Action(action) => {
+                self.pending.clear();
+                self.apply(action);
+            }
+            Lookup::None => {
+                let chord = self.pending.len() > 1;
+                self.pending.clear();
+                if typing && !chord {
+                    if let Some(c) = key.as_char() {
+                        self.type_char(c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Does what an action says, in the current focus.
+    pub fn apply(&mut self, action: Action) {
+        self.message = None;
+        if let Some(pane) = Pane::focused_by(action) {
+            self.overlay = None;
+            return self.set_focus(pane);
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Noop => {}
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::ShowErrors => self.overlay = Some(Overlay::Errors { scroll: 0 }),
+            Action::Cancel => self.cancel(),
+            Action::FocusNext | Action::FocusPrev => {
+                let step = if action == Action::FocusNext { 1 } else { Pane::ALL.len() - 1 };
+                self.set_focus(Pane::ALL[(self.focus.index() + step) % Pane::ALL.len()]);
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page() as isize)),
+            Action::PageDown => self.move_by(self.page() as isize),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Left | Action::Right => self.sideways(if action == Action::Left { -1 } else { 1 }),
+            Action::Drill => self.drill(),
+            Action::Exclude => self.pivot_value(false),
+            Action::AddToFilter => self.pivot_value(true),
+            Action::PopFilter => {
+                if self.crumbs.list.pop().is_some() {
+                    self.recount();
+                }
+            }
+            Action::ClearFilters => {
+                if !self.crumbs.list.is_empty() {
+                    self.crumbs.list.clear();
+                    self.recount();
+                }
+            }
+            Action::FailuresOnly => {
+                let failed = Clause::Outcome(Outcome::Failure);
+                if let Some(i) = self.crumbs.list.iter().position(|c| c.clause == failed) {
+                    self.crumbs.list.remove(i);
+                } else {
+                    self.crumbs.push(Crumb::plain(failed));
+                }
+                self.recount();
+            }
+            Action::CycleSort => {
+                if let Some(i) = self.focus.pivot_index() {
+                    self.pivots[i].sort = self.pivots[i].sort.next();
+                    self.rebuild_pivot(i);
+                    self.message = Some(format!("{} sorted {}", self.focus.title(), self.pivots[i].sort.label()));
+                }
+            }
+            Action::PivotCallerIp => self.pivot_event(Dim::CallerIp),
+            Action::PivotIdentity => self.pivot_event(Dim::Identity),
+            Action::PivotVault => self.pivot_event(Dim::Vault),
+            Action::PivotOperation => self.pivot_event(Dim::Operation),
+            Action::OpenDetail => self.set_focus(Pane::Detail),
+            Action::MarkSpan => {
+                if self.focus == Pane::Timeline {
+                    self.span_mark = if self.span_mark.is_some() { None } else { Some(self.timeline.at) };
+                }
+            }
+            Action::FuzzyFilter => self.open_prompt(),
+            Action::PromptAccept => self.accept_prompt(),
+            Action::PromptDeleteChar => self.edit_prompt(|t| {
+                t.pop();
+            }),
+            Action::PromptDeleteWord => self.edit_prompt(|t| {
+                let keep = t.trim_end().rfind(' ').map_or(0, |i| i + 1);
+                t.truncate(keep);
+            }),
+            Action::PromptClear => self.edit_prompt(String::clear),
+            Action::ToggleZoom => self.zoom = !self.zoom,
+            Action::Copy => self.copy(),
+            Action::Redraw => self.effects.push(Effect::Redraw),
+            Action::FocusCallerIp
+            | Action::FocusIdentity
+            | Action::FocusVault
+            | Action::FocusOperation
+            | Action::FocusEvents
+            | Action::FocusDetail
+            | Action::FocusTimeline
+            | Action::FocusFindings => {}
+        }
+    }
+
+    /// Focuses a pane (mouse click or scroll over it).
+    pub fn focus_pane(&mut self, pane: Pane) {
+        if self.overlay.is_none() && self.prompt.is_none() {
+            self.set_focus(pane);
+        }
+    }
+
+    /// A click on the `n`th visible row of the focused list.
+    pub fn click_row(&mut self, n: usize) {
+        let target = match self.focus {
+            Pane::Events => self.table.top + n,
+            p => match p.pivot_index() {
+                Some(i) => self.pivots[i].top + n,
+                None => return,
+            },
+        };
+        let current = match self.focus.pivot_index() {
+            Some(i) => self.pivots[i].cursor,
+            None => self.table.at,
+        };
+        self.move_by(target as isize - current as isize);
+    }
+
+    /// A click on a timeline column.
+    pub fn click_column(&mut self, column: usize) {
+        if self.focus == Pane::Timeline {
+            self.timeline.step(column as isize - self.timeline.at as isize, self.histogram.bars.len());
+        }
+    }
+
+    fn set_focus(&mut self, pane: Pane) {
+        self.focus = pane;
+        if pane == Pane::Detail {
+            self.request_raw();
+        }
+    }
+
+    fn page(&self) -> usize {
+        match (&self.overlay, self.focus) {
+            (Some(_), _) => self.viewports.overlay,
+            (None, Pane::Events) => self.viewports.table,
+            (None, Pane::Detail) => self.viewports.detail,
+            (None, Pane::Timeline) => (self.histogram.bars.len() / 8).max(1),
+            _ => self.viewports.pivot,
+        }
+        .max(1)
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        if let Some(Overlay::Help { scroll } | Overlay::Errors { scroll }) = &mut self.overlay {
+            *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize;
+            return;
+        }
+        if let Some(i) = self.focus.pivot_index() {
+            let p = &mut self.pivots[i];
+            let mut c = Cursor { at: p.cursor, top: p.top };
+            c.step(delta, p.rows.len());
+            c.follow(self.viewports.pivot);
+            (p.cursor, p.top) = (c.at, c.top);
+            return;
+        }
+        match self.focus {
+            Pane::Events => {
+                let before = self.table.at;
+                self.table.step(delta, self.counts.selection.len());
+                self.table.follow(self.viewports.table);
+                if self.table.at != before {
+                    self.detail_scroll = 0;
+                    self.request_raw();
+                }
+            }
+            Pane::Detail => self.detail_scroll = (self.detail_scroll as isize).saturating_add(delta).max(0) as usize,
+            Pane::Timeline => self.sideways(delta.signum()),
+            _ => {}
+        }
+    }
+
+    /// Left / right: along the timeline; between the pivot panes.
+    fn sideways(&mut self, delta: isize) {
+        match self.focus {
+            Pane::Timeline => self.timeline.step(delta, self.histogram.bars.len()),
+            p if p.pivot_index().is_some() => {
+                let i = (p.pivot_index().unwrap_or(0) as isize + delta).clamp(0, 3) as usize;
+                self.focus = Pane::PIVOTS[i];
+            }
+            _ => {}
+        }
+    }
+
+    /// The value under the cursor of the focused pivot pane.
+    fn pivot_cursor(&self) -> Option<(Dim, u32)> {
+        let i = self.focus.pivot_index()?;
+        let p = &self.pivots[i];
+        Some((self.focus.dim()?, p.rows.get(p.cursor)?.facet.id))
+    }
+
+    fn push(&mut self, crumb: Crumb) {
+        if self.crumbs.push(crumb) {
+            self.recount();
+        }
+    }
+
+    fn drill(&mut self) {
+        match self.focus {
+            Pane::Timeline => {
+                if self.histogram.bars.is_empty() || self.counts.selection.is_empty() {
+                    return;
+                }
+                let (a, b) = match self.span_mark {
+                    Some(m) => (m.min(self.timeline.at), m.max(self.timeline.at)),
+                    None => (self.timeline.at, self.timeline.at),
+                };
+                let (from, to) = (self.histogram.start(a), self.histogram.start(b + 1));
+                self.span_mark = None;
+                self.push(Crumb::plain(Clause::Within { from: Some(from), to: Some(to) }));
+            }
+            Pane::Findings => self.message = Some("no findings to filter to".into()),
+            Pane::Events => self.set_focus(Pane::Detail),
+            _ => {
+                if let Some((dim, id)) = self.pivot_cursor() {
+                    self.push(Crumb::is(&self.store, dim, id));
+                }
+            }
+        }
+    }
+
+    /// Exclude (`keep == false`) or OR-add (`keep == true`) the focused pivot value.
+    fn pivot_value(&mut self, keep: bool) {
+        if let Some((dim, id)) = self.pivot_cursor() {
+            let crumb = if keep { Crumb::is(&self.store, dim, id) } else { Crumb::not(&self.store, dim, id) };
+            self.push(crumb);
+        }
+    }
+
+    /// Filters to a dimension's value of the selected event.
+    fn pivot_event(&mut self, dim: Dim) {
+        let Some(row) = self.selected_row() else {
+            self.message = Some("no event selected".into());
+            return;
+        };
+        let id = self.store.column(dim)[row];
+        self.push(Crumb::is(&self.store, dim, id));
+        // Stay on the same event: it passes the new filter by construction.
+        if let Some(pos) = self.counts.selection.iter().position(|r| r == row) {
+            self.table.at = pos;
+            self.table.follow(self.viewports.table);
+        }
+    }
+
+    fn cancel(&mut self) {
+        if let Some(prompt) = self.prompt.take() {
+            self.set_pattern(prompt.pane, prompt.before);
+        } else if self.overlay.is_some() {
+            self.overlay = None;
+        } else if self.span_mark.is_some() {
+            self.span_mark = None;
+        } else if self.zoom {
+            self.zoom = false;
+        }
+    }
+
+    fn current_pattern(&self, pane: Pane) -> String {
+        if let Some(i) = pane.pivot_index() {
+            return self.pivots[i].pattern.clone();
+        }
+        match self.crumbs.fuzzy().map(|i| &self.crumbs.list[i].clause) {
+            Some(Clause::Fuzzy(s)) => s.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn open_prompt(&mut self) {
+        if self.focus.pivot_index().is_none() && self.focus != Pane::Events {
+            self.message = Some("/ filters the pivot panes and the event table".into());
+            return;
+        }
+        self.overlay = None;
+        let before = self.current_pattern(self.focus);
+        self.prompt = Some(Prompt { pane: self.focus, text: before.clone(), before });
+    }
+
+    fn accept_prompt(&mut self) {
+        self.prompt = None;
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        self.edit_prompt(|t| t.push(c));
+    }
+
+    fn edit_prompt(&mut self, edit: impl FnOnce(&mut String)) {
+        let Some(prompt) = &mut self.prompt else { return };
+        edit(&mut prompt.text);
+        let (pane, text) = (prompt.pane, prompt.text.clone());
+        self.set_pattern(pane, text);
+    }
+
+    /// Applies a fuzzy pattern live: to a pivot pane's list, or to the events (a `~pattern` crumb).
+    fn set_pattern(&mut self, pane: Pane, text: String) {
+        if let Some(i) = pane.pivot_index() {
+            self.pivots[i].pattern = text;
+            self.pivots[i].cursor = 0;
+            self.pivots[i].top = 0;
+            return self.rebuild_pivot(i);
+        }
+        let at = self.crumbs.fuzzy();
+        match (at, text.is_empty()) {
+            (Some(i), true) => {
+                self.crumbs.list.remove(i);
+            }
+            (Some(i), false) => self.crumbs.list[i] = Crumb::plain(Clause::Fuzzy(text)),
+            (None, true) => return,
+            (None, false) => self.crumbs.list.push(Crumb::plain(Clause::Fuzzy(text))),
+        }
+        self.table = Cursor::default();
+        self.recount();
+    }
+
+    /// The fuzzy pattern applied to the event table, if any.
+    pub fn events_pattern(&self) -> Option<&str> {
+        self.crumbs.fuzzy().and_then(|i| match &self.crumbs.list[i].clause {
+            Clause::Fuzzy(s) => Some(s.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Which characters of `text` the event table's fuzzy pattern matches (for highlighting).
+    pub fn matched_in(&self, text: &str) -> Vec<usize> {
+        match self.events_pattern() {
+            Some(p) => fuzzy_matcher().fuzzy_indices(text, p).map(|(_, m)| m).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    fn copy(&mut self) {
+        let text = if let Some(i) = self.focus.pivot_index() {
+            let p = &self.pivots[i];
+            p.rows.get(p.cursor).map(|r| r.label.clone())
+        } else {
+            self.selected_row().and_then(|row| serde_json::to_string_pretty(&self.store.record(row, None)).ok())
+        };
+        match text {
+            Some(t) => {
+                self.message = Some(format!("copied {} bytes to the clipboard (OSC 52)", t.len()));
+                self.effects.push(Effect::Copy(t));
+            }
+            None => self.message = Some("nothing to copy".into()),
+        }
+    }
+
+    /// Asks the runner for the selected event's original record, unless it is already shown.
+    fn request_raw(&mut self) {
+        if let Some(row) = self.selected_row() {
+            if self.raw.as_ref().is_none_or(|r| r.row != row) && !self.effects.contains(&Effect::LoadRaw(row)) {
+                self.effects.retain(|e| !matches!(e, Effect::LoadRaw(_)));
+                self.effects.push(Effect::LoadRaw(row));
+            }
+        }
+    }
+
+    pub fn set_raw(&mut self, raw: RawRecord) {
+        if Some(raw.row) == self.selected_row() {
+            self.raw = Some(raw);
+        }
+    }
+
+    /// Pivot values marked as involved in a finding (filled by the detections).
+    pub fn flagged(&self, _dim: Dim, _id: u32) -> bool {
+        false
+    }
+
+    pub fn rejected(&self) -> u64 {
+        match &self.load {
+            LoadState::Loading { progress, .. } => progress.rejected.load(std::sync::atomic::Ordering::Relaxed),
+            LoadState::Done { report, .. } => report.rejected(),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! What the current filter shows: the selected rows, each pivot's frequency table and the timeline's
+//! histogram. Recomputed when the filter or the store changes, never while drawing.
+
+use super::crumbs::Crumbs;
+use super::pane::Pane;
+use crate::event::Ticks;
+use crate::store::{FacetRow, Selection, Store};
+
+pub struct Counts {
+    pub selection: Selection,
+    /// Per pivot pane (Caller IP, Identity, Vault, Operation).
+    pub facets: [Vec<FacetRow>; 4],
+}
+
+impl Counts {
+    pub fn empty() -> Counts {
+        Counts { selection: Selection::All(0), facets: Default::default() }
+    }
+
+    /// A pane counts under every filter except its own dimension's chosen values, so it keeps listing what
+    /// can still be added with OR (faceted search); its chosen values are marked instead.
+    pub fn compute(store: &Store, crumbs: &Crumbs) -> Counts {
+        let selection = store.select(&crumbs.filter());
+        let facets = Pane::PIVOTS.map(|pane| {
+            let Some(dim) = pane.dim() else { return Vec::new() };
+            if crumbs.has_own_dim(dim) {
+                store.facets(dim, &store.select(&crumbs.filter_for_facet(dim)))
+            } else {
+                store.facets(dim, &selection)
+            }
+        });
+        Counts { selection, facets }
+    }
+}
+
+/// Events per time bucket over the selection's own time range, split into total and failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Histogram {
+    pub from: Ticks,
+    /// Bucket width in ticks (at least 1).
+    pub step: i64,
+    /// `[total, failed]` per bucket.
+    pub bars: Vec<[u32; 2]>,
+}
+
+impl Histogram {
+    pub fn compute(store: &Store, selection: &Selection, buckets: usize) -> Histogram {
+        let ends = match selection {
+            Selection::All(n) => (*n > 0).then(|| (0, n - 1)),
+            Selection::Rows(r) => r.first().zip(r.last()).map(|(&f, &l)| (f as usize, l as usize)),
+        };
+        let (Some((first, last)), true) = (ends, buckets > 0) else {
+            return Histogram { from: Ticks(0), step: 1, bars: vec![[0, 0]; buckets] };
+        };
+        let (from, to) = (store.time(first).0, store.time(last).0);
+        let step = ((to - from) / buckets as i64 + 1).max(1);
+        let mut bars = vec![[0u32; 2]; buckets];
+        for row in selection.iter() {
+            let b = (((store.time(row).0 - from) / step) as usize).min(buckets - 1);
+            bars[b][0] += 1;
+            bars[b][1] += store.failed(row) as u32;
+        }
+        Histogram { from: Ticks(from), step, bars }
+    }
+
+    /// Start of bucket `i` (the end of bucket `i` is the start of `i + 1`).
+    pub fn start(&self, i: usize) -> Ticks {
+        Ticks(self.from.0 + self.step * i as i64)
+    }
+}

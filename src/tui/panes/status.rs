@@ -1,0 +1,132 @@
+//! The two bottom lines. The status line: the `/` prompt when open; else a message, the filter as
+//! breadcrumbs, visible / total events and the load state (a progress bar while loading). The hint bar: the
+//! keys that matter in the focused pane, read from the live keymap — so a remapped key shows as remapped.
+
+use std::sync::atomic::Ordering;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+
+use super::thousands;
+use crate::text::sanitize;
+use crate::tui::action::Action;
+use crate::tui::app::{App, LoadState};
+use crate::tui::keymap::Context;
+
+/// The load state, right-aligned: `loaded 1,000,000 in 2.1 s` or a progress bar with rate and rejections.
+fn load_state(app: &App) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let rejected = app.rejected();
+    let mut spans = match &app.load {
+        LoadState::Loading { progress, started } => {
+            let done = progress.bytes_done.load(Ordering::Relaxed);
+            let total = progress.bytes_total.load(Ordering::Relaxed).max(1);
+            let events = progress.events.load(Ordering::Relaxed);
+            let secs = started.elapsed().as_secs_f64().max(0.001);
+            let pct = (done * 100 / total).min(100);
+            let filled = (pct / 10) as usize;
+            vec![
+                Span::styled("loading ", theme.warning),
+                Span::styled(format!("{}{}", "█".repeat(filled), "░".repeat(10 - filled)), theme.bar),
+                Span::raw(format!(
+                    " {pct}% {}/{} MB {}/s",
+                    thousands(done >> 20),
+                    thousands(total >> 20),
+                    thousands((events as f64 / secs) as u64)
+                )),
+            ]
+        }
+        LoadState::Done { took, .. } => {
+            vec![Span::styled(format!("loaded in {:.1} s", took.as_secs_f64()), theme.dim)]
+        }
+    };
+    if rejected > 0 {
+        spans.push(Span::styled(format!(" {} rejected (E)", thousands(rejected)), theme.warning));
+    }
+    spans
+}
+
+pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    if let Some(prompt) = &app.prompt {
+        let line = Line::from(vec![
+            Span::styled(format!("/{} ", prompt.pane.title()), theme.key),
+            Span::raw(sanitize(&prompt.text).into_owned()),
+            Span::styled("▏", theme.key),
+            Span::styled(format!("  {} shown", thousands(shown(app) as u64)), theme.dim),
+        ]);
+        frame.render_widget(line, area);
+        return;
+    }
+    let counts =
+        format!(" {} / {} events · ", thousands(app.counts.selection.len() as u64), thousands(app.store.len() as u64));
+    let mut right = vec![Span::raw(counts)];
+    right.extend(load_state(app));
+    let right = Line::from(right);
+    let width = right.width() as u16;
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(width.min(area.width))]).areas(area);
+    let mut left: Vec<Span> = Vec::new();
+    if let Some(m) = &app.message {
+        left.push(Span::styled(format!("{} ", sanitize(m)), theme.warning));
+    }
+    if app.crumbs.list.is_empty() {
+        left.push(Span::styled("all events", theme.dim));
+    }
+    for (i, c) in app.crumbs.list.iter().enumerate() {
+        if i > 0 {
+            left.push(Span::styled(" › ", theme.dim));
+        }
+        left.push(Span::styled(c.label(), theme.crumb));
+    }
+    frame.render_widget(Line::from(left), left_area);
+    frame.render_widget(right, right_area);
+}
+
+/// How many rows the open prompt leaves visible.
+fn shown(app: &App) -> usize {
+    match app.prompt.as_ref().and_then(|p| p.pane.pivot_index()) {
+        Some(i) => app.pivots[i].rows.len(),
+        None => app.counts.selection.len(),
+    }
+}
+
+/// The actions worth a hint in each context, most useful first.
+fn hinted(ctx: Context) -> &'static [Action] {
+    use Action::*;
+    match ctx {
+        Context::Pivot => &[Drill, Exclude, AddToFilter, FuzzyFilter, CycleSort, PopFilter, ClearFilters, FocusNext],
+        Context::Table => {
+            &[OpenDetail, PivotCallerIp, PivotIdentity, PivotVault, PivotOperation, FuzzyFilter, PopFilter, Copy]
+        }
+        Context::Detail => &[Copy, FocusEvents, ToggleZoom, PopFilter, PageDown],
+        Context::Timeline => &[Left, Right, MarkSpan, Drill, PopFilter, FailuresOnly],
+        Context::Findings => &[Drill, FocusEvents, PopFilter],
+        Context::Prompt => &[PromptAccept, Cancel, PromptDeleteChar, PromptClear],
+        Context::Help | Context::Errors => &[Cancel, Down, Up],
+        Context::Global => &[],
+    }
+}
+
+pub fn draw_hints(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let ctx = app.context();
+    let mut actions: Vec<Action> = hinted(ctx).to_vec();
+    if ctx != Context::Prompt {
+        actions.extend([Action::Help, Action::Quit]);
+    }
+    let mut spans = Vec::new();
+    for action in actions {
+        let keys = app.keymap.keys_for(ctx, action);
+        let keys =
+            if keys.is_empty() && ctx != Context::Prompt { app.keymap.keys_for(Context::Global, action) } else { keys };
+        let Some(key) = keys.first() else { continue };
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key.short(), theme.key));
+        spans.push(Span::styled(format!(" {}", action.hint()), theme.dim));
+    }
+    frame.render_widget(Line::from(spans), area);
+}

@@ -1,0 +1,178 @@
+//! The workbench's event loop. The first frame is drawn before anything is read; loading runs on its own
+//! thread and hands over partial stores as it goes, then the final one with its report. One task `select!`s
+//! over key presses, loader messages, re-read raw records and a progress tick, applies them to the [`App`],
+//! and draws only when something changed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::action::Action;
+use super::app::{App, Effect, LoadState, RawRecord};
+use super::clipboard::osc52;
+use super::keymap::Keymap;
+use super::pane::Pane;
+use super::panes::{self, Areas};
+use super::terminal::Screen;
+use super::theme::Theme;
+use crate::ingest::source;
+use crate::store::load::{LoadReport, Progress, load_staged};
+use crate::store::{Builder, Store};
+
+/// What to open.
+pub enum Inputs {
+    Paths(Vec<String>),
+    Demo,
+}
+
+pub struct Options {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub mouse: bool,
+}
+
+enum Msg {
+    Partial(Arc<Store>),
+    Loaded(Arc<Store>, LoadReport),
+    Raw(RawRecord),
+    Failed(String),
+}
+
+/// An empty store: what the first frame shows while the first events load.
+pub fn empty_store() -> Store {
+    Builder::new().finish(Vec::new()).0
+}
+
+fn title(inputs: &Inputs) -> String {
+    match inputs {
+        Inputs::Demo => "demo".into(),
+        Inputs::Paths(p) => p.join(" "),
+    }
+}
+
+/// Loads on a thread of its own, sending partial stores and then the result.
+fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        let (sources, errors) = match inputs {
+            Inputs::Paths(paths) => source::open(&paths),
+            Inputs::Demo => match crate::demo::sources() {
+                Ok(s) => (s, Vec::new()),
+                Err(e) => {
+                    let _ = tx.send(Msg::Failed(format!("demo data: {e}")));
+                    return;
+                }
+            },
+        };
+        let partial_tx = tx.clone();
+        let (store, report) = load_staged(sources, errors, &progress, &mut |store| {
+            let _ = partial_tx.send(Msg::Partial(Arc::new(store)));
+        });
+        let _ = tx.send(Msg::Loaded(Arc::new(store), report));
+    });
+}
+
+/// The original record of `row`, pretty-printed.
+pub fn raw_text(store: &Store, row: usize) -> Result<String, String> {
+    store
+        .raw_record(row)
+        .map_err(|e| e.to_string())
+        .and_then(|v| serde_json::to_string_pretty(&v).map_err(|e| e.to_string()))
+}
+
+/// Runs the workbench until the analyst quits.
+pub fn run(inputs: Inputs, options: Options) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(event_loop(inputs, options))
+}
+
+async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
+    let progress = Arc::new(Progress::default());
+    let load = LoadState::Loading { progress: progress.clone(), started: Instant::now() };
+    let mut app = App::new(Arc::new(empty_store()), load, options.keymap, options.theme, title(&inputs));
+    let mut screen = Screen::enter(options.mouse)?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    spawn_loader(inputs, progress, tx.clone());
+
+    let mut areas = Areas::default();
+    screen.draw(|f| areas = panes::draw(f, &mut app).unwrap_or_default())?;
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut dirty = false;
+    while !app.quit {
+        tokio::select! {
+            event = keys.next() => match event {
+                Some(Ok(event)) => dirty |= on_event(&mut app, &areas, event),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(msg) = rx.recv() => {
+                match msg {
+                    Msg::Partial(store) => app.replace_store(store),
+                    Msg::Loaded(store, report) => app.finish_load(store, report),
+                    Msg::Raw(raw) => app.set_raw(raw),
+                    Msg::Failed(e) => app.message = Some(e),
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => dirty |= matches!(app.load, LoadState::Loading { .. }),
+        }
+        for effect in std::mem::take(&mut app.effects) {
+            match effect {
+                Effect::Copy(text) => match osc52(&text, std::env::var_os("TMUX").is_some()) {
+                    Ok(seq) => screen.write_raw(seq.as_bytes())?,
+                    Err(e) => app.message = Some(e),
+                },
+                Effect::LoadRaw(row) => {
+                    let (store, tx) = (app.store.clone(), tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::Raw(RawRecord { row, text: raw_text(&store, row) }));
+                    });
+                }
+                Effect::Redraw => screen.terminal.clear()?,
+            }
+        }
+        if dirty && !app.quit {
+            screen.draw(|f| areas = panes::draw(f, &mut app).unwrap_or_default())?;
+            dirty = false;
+        }
+    }
+    Ok(())
+}
+
+/// Applies one terminal event; returns whether the screen needs drawing.
+fn on_event(app: &mut App, areas: &Areas, event: Event) -> bool {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => app.on_key(&key),
+        Event::Paste(text) if app.prompt.is_some() => {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                app.type_char(c);
+            }
+        }
+        Event::Resize(..) => {}
+        Event::Mouse(m) => {
+            let Some((pane, rect)) = areas.at(m.column, m.row) else { return false };
+            match m.kind {
+                MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                    app.focus_pane(pane);
+                    app.apply(if m.kind == MouseEventKind::ScrollUp { Action::Up } else { Action::Down });
+                }
+                MouseEventKind::Down(MouseButton::Left) => {
+                    app.focus_pane(pane);
+                    // Rows start below the border and the header line.
+                    let row = m.row.saturating_sub(rect.y + 2) as usize;
+                    if m.row >= rect.y + 2 && pane != Pane::Timeline {
+                        app.click_row(row);
+                    } else if pane == Pane::Timeline {
+                        app.click_column(m.column.saturating_sub(rect.x + 1) as usize);
+                    }
+                }
+                _ => return false,
+            }
+        }
+        _ => return false,
+    }
+    true
+}
