@@ -40,9 +40,10 @@ fn stats_json_contract() {
         assert!(v["top"][dim].is_array(), "missing top.{dim}");
     }
     assert_eq!(v["top"]["vault"][0], serde_json::json!(["kv-app", 2]));
-    // Identities read as UPN when known, else object id, else app id.
+    // Identities read as UPN when known, else a well-known app's name, else a managed identity's name, else
+    // object id, else app id.
     let ids: Vec<&str> = v["top"]["identity"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
-    assert!(ids.contains(&"eve@contoso.com") && ids.contains(&"22222222-3333-4444-5555-666666666666"), "{ids:?}");
+    assert!(ids.contains(&"eve@contoso.com") && ids.contains(&"app-mi"), "{ids:?}");
 }
 
 #[test]

@@ -162,15 +162,16 @@ impl Builder {
     /// URIs are the most numerous distinct values (object names, versions), and parsing one is pure: parse every
     /// URI not seen before in parallel, then intern the results.
     fn derive_uris(&mut self, batches: &[Batch]) {
-        let mut new: FastMap<&str, ()> = FastMap::new();
+        // In first-seen order, so ids (and the order of equal counts) are the same on every run.
+        let mut seen: FastMap<&str, ()> = FastMap::new();
+        let mut new: Vec<&str> = Vec::new();
         for b in batches {
             for u in b.uris.iter() {
-                if self.dicts.uris.find(u).is_none() {
-                    new.insert(u, ());
+                if self.dicts.uris.find(u).is_none() && seen.insert(u, ()).is_none() {
+                    new.push(u);
                 }
             }
         }
-        let new: Vec<&str> = new.into_keys().collect();
         let parsed: Vec<(Option<ObjectRef>, Option<Vault>)> = new
             .par_iter()
             .map(|u| {

@@ -45,11 +45,11 @@ impl SortBy {
     }
 }
 
-/// One row a pivot pane lists: the counts, and which characters of its label the fuzzy pattern matched.
+/// One row a pivot pane lists: the counts, and which characters of its (sanitized) label the fuzzy pattern
+/// matched. Labels are made only for the rows drawn, except while a pattern or the name order needs them all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PivotRow {
     pub facet: FacetRow,
-    pub label: String,
     pub matched: Vec<usize>,
 }
 
@@ -260,22 +260,26 @@ impl App {
     /// Rebuilds a pivot pane's list: its facets under the pane's fuzzy pattern, in its sort order.
     fn rebuild_pivot(&mut self, i: usize) {
         let Some(dim) = Pane::PIVOTS[i].dim() else { return };
-        let matcher = fuzzy_matcher();
         let pattern = self.pivots[i].pattern.clone();
-        let mut rows: Vec<PivotRow> = self.counts.facets[i]
-            .iter()
-            .filter_map(|f| {
-                let label = self.store.label(dim, f.id).into_owned();
-                if pattern.is_empty() {
-                    return Some(PivotRow { facet: *f, label, matched: Vec::new() });
-                }
-                let (_, matched) = matcher.fuzzy_indices(&label, &pattern)?;
-                Some(PivotRow { facet: *f, label, matched })
-            })
-            .collect();
+        let mut rows: Vec<PivotRow> = if pattern.is_empty() {
+            self.counts.facets[i].iter().map(|f| PivotRow { facet: *f, matched: Vec::new() }).collect()
+        } else {
+            let matcher = fuzzy_matcher();
+            self.counts.facets[i]
+                .iter()
+                .filter_map(|f| {
+                    let label = self.label(dim, f.id);
+                    if !crate::store::fuzzy_is_match(&label, &pattern) {
+                        return None;
+                    }
+                    let (_, matched) = matcher.fuzzy_indices(&label, &pattern)?;
+                    Some(PivotRow { facet: *f, matched })
+                })
+                .collect()
+        };
         match self.pivots[i].sort {
             SortBy::Count => {}
-            SortBy::Name => rows.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase())),
+            SortBy::Name => rows.sort_by_cached_key(|r| self.label(dim, r.facet.id).to_lowercase()),
             SortBy::Failures => {
                 rows.sort_by(|a, b| b.facet.failed.cmp(&a.facet.failed).then(b.facet.total.cmp(&a.facet.total)))
             }
@@ -286,6 +290,18 @@ impl App {
         let mut c = Cursor { at: p.cursor, top: p.top };
         c.follow(self.viewports.pivot);
         p.top = c.top;
+    }
+
+    /// A value as the panes show it: the store's label, sanitized (it came from a log).
+    pub fn label(&self, dim: Dim, id: u32) -> String {
+        crate::text::sanitize(&self.store.label(dim, id)).into_owned()
+    }
+
+    /// The label under a pivot pane's cursor.
+    pub fn pivot_cursor_label(&self, pane: Pane) -> Option<String> {
+        let (i, dim) = (pane.pivot_index()?, pane.dim()?);
+        let p = &self.pivots[i];
+        Some(self.label(dim, p.rows.get(p.cursor)?.facet.id))
     }
 
     /// The keymap context keys are looked up in first.
@@ -320,10 +336,8 @@ impl App {
             Lookup::None => {
                 let chord = self.pending.len() > 1;
                 self.pending.clear();
-                if typing && !chord {
-                    if let Some(c) = key.as_char() {
-                        self.type_char(c);
-                    }
+                if let Some(c) = key.as_char().filter(|_| typing && !chord) {
+                    self.type_char(c);
                 }
             }
         }
@@ -651,9 +665,8 @@ impl App {
     }
 
     fn copy(&mut self) {
-        let text = if let Some(i) = self.focus.pivot_index() {
-            let p = &self.pivots[i];
-            p.rows.get(p.cursor).map(|r| r.label.clone())
+        let text = if self.focus.pivot_index().is_some() {
+            self.focus.dim().and_then(|d| self.pivot_cursor().map(|(_, id)| self.store.label(d, id).into_owned()))
         } else {
             self.selected_row().and_then(|row| serde_json::to_string_pretty(&self.store.record(row, None)).ok())
         };
@@ -668,11 +681,12 @@ impl App {
 
     /// Asks the runner for the selected event's original record, unless it is already shown.
     fn request_raw(&mut self) {
-        if let Some(row) = self.selected_row() {
-            if self.raw.as_ref().is_none_or(|r| r.row != row) && !self.effects.contains(&Effect::LoadRaw(row)) {
-                self.effects.retain(|e| !matches!(e, Effect::LoadRaw(_)));
-                self.effects.push(Effect::LoadRaw(row));
-            }
+        if let Some(row) = self.selected_row()
+            && self.raw.as_ref().is_none_or(|r| r.row != row)
+            && !self.effects.contains(&Effect::LoadRaw(row))
+        {
+            self.effects.retain(|e| !matches!(e, Effect::LoadRaw(_)));
+            self.effects.push(Effect::LoadRaw(row));
         }
     }
 

@@ -14,7 +14,7 @@ use crate::text::sanitize;
 use crate::tui::app::App;
 use crate::tui::pane::Pane;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Col {
     Time,
     Vault,

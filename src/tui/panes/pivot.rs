@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
                 let kind = app.store.dicts.identities.get(r.facet.id).kind();
                 name.push(Span::styled(format!("{} ", kind.letter()), theme.dim));
             }
-            name.extend(highlighted(&r.label, &r.matched, Style::new(), theme));
+            name.extend(highlighted(&app.label(dim, r.facet.id), &r.matched, Style::new(), theme));
             let failed = if r.facet.failed > 0 {
                 Span::styled(count(r.facet.failed), theme.failed)
             } else {
@@ -96,14 +96,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
     }
 }
 
-/// A count in at most four characters: 999, 1.2k, 12k, 1.2M, 12M.
+/// A count in at most four characters: 999, 1.2k, 12k, 1.2M, 12M, 4G (cut, never rounded up).
 fn compact(n: u32) -> String {
     match n {
         0..=999 => n.to_string(),
-        1_000..=9_999 => format!("{:.1}k", n as f64 / 1e3),
+        1_000..=9_999 => format!("{}.{}k", n / 1_000, n / 100 % 10),
         10_000..=999_999 => format!("{}k", n / 1_000),
-        1_000_000..=9_999_999 => format!("{:.1}M", n as f64 / 1e6),
-        _ => format!("{}M", n / 1_000_000),
+        1_000_000..=9_999_999 => format!("{}.{}M", n / 1_000_000, n / 100_000 % 10),
+        10_000_000..=999_999_999 => format!("{}M", n / 1_000_000),
+        _ => format!("{}G", n / 1_000_000_000),
     }
 }
 
