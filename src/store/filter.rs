@@ -66,6 +66,14 @@ impl Selection {
         self.len() == 0
     }
 
+    /// Where `row` stands in the selection, if it is selected (rows are kept in ascending order).
+    pub fn position(&self, row: usize) -> Option<usize> {
+        match self {
+            Selection::All(n) => (row < *n).then_some(row),
+            Selection::Rows(r) => r.binary_search(&(row as u32)).ok(),
+        }
+    }
+
     pub fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
         match self {
             Selection::All(n) => Box::new(0..*n),

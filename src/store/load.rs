@@ -182,8 +182,6 @@ pub fn load_staged(
                 r.rejected += c.rejected;
                 r.skipped += c.skipped;
             }
-        }
-        for batch in &batches {
             for (details, into) in [(&batch.rejections, &mut rejection_offsets), (&batch.skips, &mut skip_offsets)] {
                 for (src, offset, reason) in details {
                     let list = &mut into[*src as usize];

@@ -211,6 +211,12 @@ impl Store {
         (provenance::source(p), provenance::offset(p))
     }
 
+    /// The row holding the event recorded at `provenance` with this time (rows are in time order).
+    pub fn row_of(&self, time: Ticks, provenance: (u32, u64)) -> Option<usize> {
+        let from = self.cols.time.partition_point(|&t| t < time.0);
+        (from..self.len()).take_while(|&r| self.cols.time[r] == time.0).find(|&r| self.provenance(r) == provenance)
+    }
+
     pub fn time(&self, row: usize) -> Ticks {
         Ticks(self.cols.time[row])
     }

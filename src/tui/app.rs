@@ -209,16 +209,11 @@ impl App {
         self.store = store;
         self.crumbs.resolve(&self.store);
         self.recount();
-        if let Some((time, prov)) = keep {
-            let rows: Vec<usize> = self.counts.selection.iter().collect();
-            let from = rows.partition_point(|&r| self.store.time(r) < time);
-            if let Some(pos) = (from..rows.len())
-                .take_while(|&i| self.store.time(rows[i]) == time)
-                .find(|&i| self.store.provenance(rows[i]) == prov)
-            {
-                self.table.at = pos;
-                self.table.follow(self.viewports.table);
-            }
+        if let Some(pos) =
+            keep.and_then(|(t, p)| self.store.row_of(t, p)).and_then(|r| self.counts.selection.position(r))
+        {
+            self.table.at = pos;
+            self.table.follow(self.viewports.table);
         }
         self.raw = None;
         self.request_raw();
@@ -337,7 +332,7 @@ impl App {
                 let chord = self.pending.len() > 1;
                 self.pending.clear();
                 if let Some(c) = key.as_char().filter(|_| typing && !chord) {
-                    self.type_char(c);
+                    self.type_text(c.encode_utf8(&mut [0; 4]));
                 }
             }
         }
@@ -346,10 +341,6 @@ impl App {
     /// Does what an action says, in the current focus.
     pub fn apply(&mut self, action: Action) {
         self.message = None;
-        if let Some(pane) = Pane::focused_by(action) {
-            self.overlay = None;
-            return self.set_focus(pane);
-        }
         match action {
             Action::Quit => self.quit = true,
             Action::Noop => {}
@@ -427,7 +418,12 @@ impl App {
             | Action::FocusEvents
             | Action::FocusDetail
             | Action::FocusTimeline
-            | Action::FocusFindings => {}
+            | Action::FocusFindings => {
+                if let Some(pane) = Pane::focused_by(action) {
+                    self.overlay = None;
+                    self.set_focus(pane);
+                }
+            }
         }
     }
 
@@ -574,7 +570,7 @@ impl App {
         let id = self.store.column(dim)[row];
         self.push(Crumb::is(&self.store, dim, id));
         // Stay on the same event: it passes the new filter by construction.
-        if let Some(pos) = self.counts.selection.iter().position(|r| r == row) {
+        if let Some(pos) = self.counts.selection.position(row) {
             self.table.at = pos;
             self.table.follow(self.viewports.table);
         }
@@ -616,8 +612,10 @@ impl App {
         self.prompt = None;
     }
 
-    pub fn type_char(&mut self, c: char) {
-        self.edit_prompt(|t| t.push(c));
+    /// Types into the open prompt (a key, or a whole paste: one recount, not one per character). Control
+    /// characters are dropped: a paste is as untrusted as a log.
+    pub fn type_text(&mut self, text: &str) {
+        self.edit_prompt(|t| t.extend(text.chars().filter(|c| !c.is_control())));
     }
 
     fn edit_prompt(&mut self, edit: impl FnOnce(&mut String)) {
@@ -656,17 +654,9 @@ impl App {
         })
     }
 
-    /// Which characters of `text` the event table's fuzzy pattern matches (for highlighting).
-    pub fn matched_in(&self, text: &str) -> Vec<usize> {
-        match self.events_pattern() {
-            Some(p) => fuzzy_matcher().fuzzy_indices(text, p).map(|(_, m)| m).unwrap_or_default(),
-            None => Vec::new(),
-        }
-    }
-
     fn copy(&mut self) {
         let text = if self.focus.pivot_index().is_some() {
-            self.focus.dim().and_then(|d| self.pivot_cursor().map(|(_, id)| self.store.label(d, id).into_owned()))
+            self.pivot_cursor().map(|(dim, id)| self.store.label(dim, id).into_owned())
         } else {
             self.selected_row().and_then(|row| serde_json::to_string_pretty(&self.store.record(row, None)).ok())
         };

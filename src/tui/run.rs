@@ -146,11 +146,7 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
 fn on_event(app: &mut App, areas: &Areas, event: Event) -> bool {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => app.on_key(&key),
-        Event::Paste(text) if app.prompt.is_some() => {
-            for c in text.chars().filter(|c| !c.is_control()) {
-                app.type_char(c);
-            }
-        }
+        Event::Paste(text) if app.prompt.is_some() => app.type_text(&text),
         Event::Resize(..) => {}
         Event::Mouse(m) => {
             let Some((pane, rect)) = areas.at(m.column, m.row) else { return false };

@@ -8,8 +8,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState};
 
+use fuzzy_matcher::FuzzyMatcher;
+
 use super::{block, fit, highlighted, thousands};
 use crate::store::Dim;
+use crate::store::fuzzy_matcher;
 use crate::text::sanitize;
 use crate::tui::app::App;
 use crate::tui::pane::Pane;
@@ -102,6 +105,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         theme.dim,
     )];
     let focused = app.focus == Pane::Events;
+    // One matcher per frame; only the cells drawn are scored for highlighting.
+    let pattern = app.events_pattern().map(|p| (fuzzy_matcher(), p));
+    let matched_in = |text: &str| match &pattern {
+        Some((m, p)) => m.fuzzy_indices(text, p).map(|(_, at)| at).unwrap_or_default(),
+        None => Vec::new(),
+    };
     let rows: Vec<Row> = app
         .counts
         .selection
@@ -116,7 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 .map(|&(col, w)| {
                     let (text, fuzzy, style) = cell(app, col, w, row, failed);
                     let text = fit(&text, w as usize);
-                    let matched = if fuzzy { app.matched_in(&text) } else { Vec::new() };
+                    let matched = if fuzzy { matched_in(&text) } else { Vec::new() };
                     Cell::from(Line::from(highlighted(&text, &matched, style, theme)))
                 })
                 .collect();
