@@ -3,6 +3,7 @@
 //! The layers read as the data flows; lower layers never import higher ones:
 //!
 //! * [`event`]  — the domain values every layer shares (time, vault, operation, identity, object, IP).
+//! * [`intel`]  — offline reference data (service tags, Tor, GeoIP, threat intel, watchlist, allow-list).
 //! * [`ingest`] — bytes in every known log format → vocabulary-normalized records.
 //! * [`store`]  — columnar, interned events; facets and filters.
 //! * [`report`] — headless outputs (`stats`, `export`).
@@ -14,6 +15,7 @@ pub mod demo;
 pub mod event;
 pub mod generate;
 pub mod ingest;
+pub mod intel;
 pub mod report;
 pub mod store;
 pub mod text;

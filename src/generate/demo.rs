@@ -54,6 +54,7 @@ pub fn write(dir: &Path) -> anyhow::Result<Counts> {
     write_value(&mut tags, &intel::service_tags(), Layout::Pretty(2), false)?;
     tags.push(b'\n');
     std::fs::write(dir.join("intel").join(intel::SERVICE_TAGS_FILE), tags)?;
+    std::fs::write(dir.join("intel").join(intel::WATCHLIST_FILE), intel::demo_watchlist())?;
     std::fs::write(dir.join(SCENARIOS_FILE), scenarios_markdown(&scenarios, &world, counts, start))?;
     Ok(counts)
 }

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod demo;
 pub mod intel;
 pub mod management;
+pub mod mmdb;
 pub mod names;
 pub mod network;
 pub mod population;
