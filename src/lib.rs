@@ -6,12 +6,14 @@
 //! * [`intel`]  — offline reference data (service tags, Tor, GeoIP, threat intel, watchlist, allow-list).
 //! * [`ingest`] — bytes in every known log format → vocabulary-normalized records.
 //! * [`store`]  — columnar, interned events; facets and filters.
+//! * [`detect`] — the KV-01…KV-30 rules over a store: findings, incidents, objects to rotate.
 //! * [`report`] — headless outputs (`stats`, `export`).
 //! * [`generate`] — the synthetic traffic generator and the bundled demo dataset.
 //! * [`text`]   — making attacker-controlled strings safe to print.
 //! * [`tui`]    — the workbench: state, actions, keymaps, panes, terminal handling.
 
 pub mod demo;
+pub mod detect;
 pub mod event;
 pub mod generate;
 pub mod ingest;

@@ -5,7 +5,10 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use kvtrail::detect::{self, RuleSet, Severity};
+use kvtrail::intel::{AllowList, Intel};
 use kvtrail::report::export::{self, ExportFormat};
+use kvtrail::report::findings::Report;
 use kvtrail::report::stats::Stats;
 use kvtrail::store::load::{self, LoadReport};
 use kvtrail::store::{Progress, Store};
@@ -72,6 +75,15 @@ enum Command {
         kvtrail export logs/ --format csv --filter outcome=failure --filter since=2026-10-02T00:00:00Z -o denied.csv\n  \
         kvtrail export logs/ --format json --filter 'identity!=alice@contoso.com'")]
     Export(ExportArgs),
+    /// Run the detections (KV-01…KV-30) and write the findings, incidents and objects to rotate.
+    #[command(
+        after_help = "Exit status: 0 done, 1 unreadable input (or rejected input under --strict), 2 usage error \
+        (bad rule or intel file), 3 a finding at or above --fail-on.\n\n\
+        Examples:\n  kvtrail report assets/demo --format json\n  \
+        kvtrail report logs/ --intel ~/intel --format markdown --min-severity medium > report.md\n  \
+        kvtrail report logs/ --rules my-rules.toml --allow allowlist.toml --fail-on high   # exit 3 on high or critical"
+    )]
+    Report(ReportArgs),
     /// Write synthetic Key Vault traffic (benchmarks, tests, the demo dataset).
     Gen(kvtrail::generate::GenArgs),
     /// Keymaps: validate a keymap file and print the merged bindings.
@@ -138,6 +150,83 @@ struct ExportArgs {
     /// Exit with status 1 if any record or input was rejected.
     #[arg(long)]
     strict: bool,
+}
+
+/// Where the detections get their reference data, extra rules and allow-list.
+#[derive(Args, Clone, Default)]
+struct DetectArgs {
+    /// Reference data: a directory with ServiceTags_Public_*.json, Tor exit lists, GeoLite2 .mmdb, a threat-intel
+    /// list, a watchlist, allow-lists (README "Reference data"). Default: an `intel/` directory inside an input
+    /// directory, if there is one.
+    #[arg(long, value_name = "DIR")]
+    intel: Option<String>,
+    /// Rules in the catalogue's TOML format: add rules, or replace built-in ones (same id and form) to change
+    /// thresholds. Repeatable.
+    #[arg(long = "rules", value_name = "FILE")]
+    rules: Vec<String>,
+    /// Allow-list (TOML) of identities, app ids, addresses and rules whose findings are suppressed.
+    #[arg(long, value_name = "FILE")]
+    allow: Option<String>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Files, directories (read recursively) or `-` for stdin; gzip is read transparently.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: ReportFormat,
+    /// Leave out findings below this severity (low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    min_severity: Severity,
+    /// Exit with status 3 if a finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    #[command(flatten)]
+    detect: DetectArgs,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<String>,
+    /// Exit with status 1 if any record or input was rejected.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Json,
+    Markdown,
+}
+
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    Severity::parse(text).ok_or_else(|| format!("`{text}` is not a severity (low, medium, high, critical)"))
+}
+
+/// The reference data and rules the detections run with; any problem is a usage error naming file and line.
+fn detection_setup(args: &DetectArgs, inputs: &[String]) -> Result<(Intel, RuleSet), String> {
+    let dir = args
+        .intel
+        .clone()
+        .map(std::path::PathBuf::from)
+        .or_else(|| kvtrail::ingest::source::intel_dirs(inputs).into_iter().next());
+    let mut intel = match dir {
+        Some(d) => Intel::load_dir(&d).map_err(|e| e.to_string())?,
+        None => Intel::default(),
+    };
+    if let Some(file) = &args.allow {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        let list = AllowList::parse(&text, file).map_err(|e| e.to_string())?;
+        match &mut intel.allow {
+            Some(existing) => existing.merge(list),
+            None => intel.allow = Some(list),
+        }
+    }
+    let mut files = Vec::new();
+    for file in &args.rules {
+        files.push((file.clone(), std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?));
+    }
+    let rules = RuleSet::with_files(&files).map_err(|e| e.to_string())?;
+    Ok((intel, rules))
 }
 
 /// Exit status: 0 success, 1 rejected input under `--strict` (or nothing readable), 2 usage error.
@@ -233,6 +322,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Box::new(BufWriter::new(io::stdout().lock())),
             };
             export::write(&store, &selection, args.format, &mut out)?;
+            Ok(status(&report, args.strict))
+        }
+        Command::Report(args) => {
+            let (intel, rules) = match detection_setup(&args.detect, &args.inputs) {
+                Ok(setup) => setup,
+                Err(e) => {
+                    eprintln!("kvtrail: {}", sanitize(&e));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            for w in &intel.warnings {
+                eprintln!("kvtrail: intel: {}", sanitize(w));
+            }
+            let (store, report) = load::load_paths(&args.inputs, &Progress::default());
+            let detections = detect::run(&store, &intel, &rules);
+            let doc = Report::build(&store, &report, &detections, args.min_severity)?;
+            let mut out: Box<dyn Write> = match &args.out {
+                Some(path) => Box::new(BufWriter::new(File::create(path)?)),
+                None => Box::new(BufWriter::new(io::stdout().lock())),
+            };
+            match args.format {
+                ReportFormat::Json => doc.write_json(&mut out)?,
+                ReportFormat::Markdown => doc.write_markdown(&mut out)?,
+            }
+            out.flush()?;
+            if args.fail_on.is_some_and(|s| detections.count_at_least(s) > 0) {
+                return Ok(ExitCode::from(3));
+            }
             Ok(status(&report, args.strict))
         }
         Command::Gen(args) => {

@@ -61,6 +61,11 @@ static CANONICAL: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
 });
 
 impl Operation {
+    /// Is this (in any case) an operation name of the vocabulary in `assets/operations.txt`?
+    pub fn is_known(name: &str) -> bool {
+        CANONICAL.contains_key(&name.trim().to_ascii_lowercase())
+    }
+
     /// The case-folded key under which spellings of one operation meet.
     pub fn key(raw: &str) -> String {
         raw.trim().to_ascii_lowercase()

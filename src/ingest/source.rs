@@ -189,14 +189,25 @@ fn open_file(path: &Path, name: String) -> Result<Source, InputError> {
     }
 }
 
+/// The subdirectory of a log directory that holds reference data (service tags, Tor lists, …), not logs —
+/// the layout of `assets/demo` and what `--intel` reads; commands pick it up with [`intel_dirs`].
+pub const INTEL_DIR: &str = "intel";
+
+/// `intel/` directories directly inside the directories among `inputs`.
+pub fn intel_dirs(inputs: &[String]) -> Vec<PathBuf> {
+    inputs.iter().map(|i| Path::new(i).join(INTEL_DIR)).filter(|p| p.is_dir()).collect()
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
-        let hidden = e.file_name().to_string_lossy().starts_with('.');
+        let name = e.file_name().to_string_lossy().to_string();
         let path = e.path();
         let kind = e.file_type()?;
-        if hidden {
+        // Hidden files, notes (`*.md`) and reference data are not logs, when met while walking a directory
+        // (a file named on the command line is always read).
+        if name.starts_with('.') || name.to_ascii_lowercase().ends_with(".md") || (kind.is_dir() && name == INTEL_DIR) {
             continue;
         }
         if kind.is_dir() {

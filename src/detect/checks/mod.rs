@@ -1,0 +1,160 @@
+//! Built-in checks: the rules whose logic is more than a sequence or a threshold — baselines, reference data,
+//! access-policy bookkeeping, vault settings. Each is a function registered by name in [`REGISTRY`]; the rule
+//! files choose it with `[rule.builtin] check = "…"` and give its parameters, so thresholds stay in data.
+
+mod access;
+mod lifecycle;
+mod novelty;
+mod origin;
+mod settings;
+mod volume;
+
+use std::collections::BTreeMap;
+
+use crate::intel::Intel;
+
+use super::ctx::{Ctx, ticks};
+use super::finding::Finding;
+use super::spec::{RuleSpec, seconds};
+
+/// What a check produced: findings, or why it could not run on these logs / this reference data.
+pub type Outcome = Result<Vec<Finding>, String>;
+
+pub struct Input<'a> {
+    pub ctx: &'a Ctx<'a>,
+    pub intel: &'a Intel,
+    pub rule: &'a RuleSpec,
+    pub params: Params<'a>,
+}
+
+pub struct Check {
+    pub name: &'static str,
+    pub run: fn(&Input) -> Outcome,
+    /// Parameter names and what they mean; any other name in a rule file is an error.
+    pub params: &'static [(&'static str, &'static str)],
+}
+
+pub const REGISTRY: &[Check] = &[
+    access::SELF_GRANT,
+    access::GRANT_REVOKED,
+    access::DENIED_THEN_GRANTED,
+    settings::RBAC_DOWNGRADE,
+    settings::LOGGING_DISABLED,
+    settings::NETWORK_WIDENED,
+    settings::PROTECTION_WEAKENED,
+    settings::CMK_RANSOMWARE,
+    origin::FIREWALL_BLOCKED,
+    origin::WORKLOAD_OUTSIDE_AZURE,
+    origin::TOKEN_IP_MISMATCH,
+    origin::IMPOSSIBLE_TRAVEL,
+    origin::TOR_EXIT,
+    origin::HOSTING_NETWORK,
+    origin::THREAT_INTEL,
+    novelty::NEW_PRINCIPAL,
+    novelty::UNUSUAL_CLIENT_APP,
+    novelty::CRYPTO_NEW_PAIR,
+    volume::VOLUME_ANOMALY,
+    volume::VAULT_FAN_OUT,
+    lifecycle::BACKUP_RESTORE,
+    lifecycle::RECOVERY,
+];
+
+pub fn find(name: &str) -> Option<&'static Check> {
+    REGISTRY.iter().find(|c| c.name == name)
+}
+
+/// Is this a check with these parameters (and values of the right kind)?
+pub fn validate(name: &str, params: &BTreeMap<String, toml::Value>) -> Result<(), String> {
+    let Some(check) = find(name) else {
+        let names: Vec<&str> = REGISTRY.iter().map(|c| c.name).collect();
+        return Err(format!("unknown check {name:?} (known: {})", names.join(", ")));
+    };
+    for (key, value) in params {
+        if !check.params.iter().any(|(n, _)| n == key) {
+            let known: Vec<&str> = check.params.iter().map(|(n, _)| *n).collect();
+            return Err(format!("check {name:?} has no parameter {key:?} (it has: {})", known.join(", ")));
+        }
+        let ok = match value {
+            toml::Value::String(s)
+                if key.ends_with("window") || key.ends_with("within") || key.ends_with("baseline") =>
+            {
+                seconds(s).is_some()
+            }
+            toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Array(_) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(format!("check {name:?}: parameter {key:?} has an unusable value {value}"));
+        }
+    }
+    Ok(())
+}
+
+/// A check's parameters with their defaults.
+pub struct Params<'a>(pub &'a BTreeMap<String, toml::Value>);
+
+impl Params<'_> {
+    /// A duration in store ticks.
+    pub fn ticks(&self, name: &str, default: &str) -> i64 {
+        let text = self.0.get(name).and_then(toml::Value::as_str).unwrap_or(default);
+        ticks(seconds(text).or_else(|| seconds(default)).unwrap_or(3600))
+    }
+
+    pub fn int(&self, name: &str, default: i64) -> i64 {
+        self.0.get(name).and_then(toml::Value::as_integer).unwrap_or(default)
+    }
+
+    pub fn float(&self, name: &str, default: f64) -> f64 {
+        match self.0.get(name) {
+            Some(toml::Value::Float(f)) => *f,
+            Some(toml::Value::Integer(i)) => *i as f64,
+            _ => default,
+        }
+    }
+
+    pub fn strings(&self, name: &str, default: &[&str]) -> Vec<String> {
+        match self.0.get(name).and_then(toml::Value::as_array) {
+            Some(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            None => default.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// Runs a rule's built-in check.
+pub fn run(ctx: &Ctx, intel: &Intel, rule: &RuleSpec) -> Outcome {
+    let Some(spec) = &rule.builtin else { return Ok(Vec::new()) };
+    let check = find(&spec.check).ok_or_else(|| format!("unknown check {:?}", spec.check))?;
+    (check.run)(&Input { ctx, intel, rule, params: Params(&spec.params) })
+}
+
+/// Splits `(key, row)` items (in time order) into clusters: rows of one key, each within `gap` of the
+/// previous one. One cluster becomes one finding, so a burst is one finding, not one per event.
+pub fn clusters(ctx: &Ctx, items: impl Iterator<Item = (u64, usize)>, gap: i64) -> Vec<Vec<usize>> {
+    let mut open: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for (key, row) in items {
+        match open.get(&key) {
+            Some(&c) if out[c].last().is_some_and(|&l| ctx.time(row) - ctx.time(l) <= gap) => out[c].push(row),
+            _ => {
+                open.insert(key, out.len());
+                out.push(vec![row]);
+            }
+        }
+    }
+    out
+}
+
+/// Evidence rows without steps.
+pub fn plain(rows: &[usize]) -> Vec<super::finding::Evidence> {
+    rows.iter().map(|&r| super::finding::Evidence { row: r as u32, step: None }).collect()
+}
+
+/// A table over the caller-IP dictionary: `f(address)` per distinct IP, `None` for unparsable text.
+pub fn per_ip<T: Default + Clone>(ctx: &Ctx, f: impl Fn(std::net::IpAddr) -> T) -> Vec<T> {
+    ctx.store.dicts.ips.values().iter().map(|v| v.addr.map(&f).unwrap_or_default()).collect()
+}
+
+/// `(identity << 32) | ip`: the usual actor key of origin rules.
+pub fn who_where(ctx: &Ctx, row: usize) -> u64 {
+    ((ctx.identity(row) as u64) << 32) | ctx.ip(row) as u64
+}

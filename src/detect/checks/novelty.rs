@@ -1,0 +1,159 @@
+//! First-seen rules against the case's own baseline (its first 20 % by default — DETECTIONS.md §7.1: offline,
+//! "baseline" is the case's history before the detection window): a principal new to a vault (KV-17), a
+//! client application unusual for the data plane (KV-18), a new identity using a key for crypto (KV-30).
+
+use std::collections::HashSet;
+
+use crate::event::apps::well_known_name;
+use crate::event::{IdentityKind, ObjectKind};
+
+use super::super::finding::{Extra, Finding};
+use super::access::READS;
+use super::{Check, Input, Outcome, Params, clusters, plain};
+use crate::detect::ctx::Ctx;
+use crate::detect::severity::Severity;
+
+pub const NEW_PRINCIPAL: Check = Check {
+    name: "new_principal_for_vault",
+    run: new_principal,
+    params: &[
+        ("baseline_fraction", "share of the case's timeline used as baseline (default 0.2)"),
+        ("gap", "reads within this gap after the first one are one finding (default 1h)"),
+    ],
+};
+pub const UNUSUAL_CLIENT_APP: Check = Check {
+    name: "unusual_client_app",
+    run: unusual_client_app,
+    params: &[
+        ("apps", "client app ids that have no business on the Key Vault data plane (FOCI apps)"),
+        ("gap", "events within this gap are one finding (default 1h)"),
+    ],
+};
+pub const CRYPTO_NEW_PAIR: Check = Check {
+    name: "crypto_new_pair",
+    run: crypto_new_pair,
+    params: &[
+        ("baseline_fraction", "share of the case's timeline used as baseline (default 0.2)"),
+        ("gap", "events within this gap are one finding (default 1h)"),
+    ],
+};
+
+/// The end of the baseline period (store ticks), or `None` when the case is too short to have one (< 1 day).
+fn baseline_end(ctx: &Ctx, params: &Params) -> Option<i64> {
+    let (first, last) = (ctx.store.first_time()?.0, ctx.store.last_time()?.0);
+    let span = last - first;
+    if span < crate::detect::ctx::ticks(86_400) {
+        return None;
+    }
+    Some(first + (span as f64 * params.float("baseline_fraction", 0.2).clamp(0.0, 0.9)) as i64)
+}
+
+fn new_principal(input: &Input) -> Outcome {
+    let ctx = input.ctx;
+    let Some(end) = baseline_end(ctx, &input.params) else {
+        return Err("the loaded events span less than a day: no baseline to compare with".into());
+    };
+    let gap = input.params.ticks("gap", "1h");
+    let mut reads = ctx.op_set(&READS);
+    if let Some(id) = ctx.op_id("VaultGet") {
+        reads[id as usize] = true;
+    }
+    let mut known: HashSet<(u32, u32)> = HashSet::new();
+    let mut hits = Vec::new();
+    for r in ctx.rows() {
+        let key = (ctx.identity(r), ctx.vault(r));
+        if key.0 == 0 || key.1 == 0 || !ctx.ok(r) || !reads[ctx.op(r) as usize] {
+            continue;
+        }
+        if ctx.time(r) < end {
+            known.insert(key);
+        } else if !known.contains(&key) {
+            hits.push(r);
+        }
+    }
+    // Only the first burst after the pair appears: later reads are no longer new.
+    let mut seen: HashSet<(u32, u32)> = HashSet::new();
+    let pair = |r: usize| ((ctx.identity(r) as u64) << 32) | ctx.vault(r) as u64;
+    Ok(clusters(ctx, hits.into_iter().map(|r| (pair(r), r)), gap)
+        .into_iter()
+        .filter(|rows| seen.insert((ctx.identity(rows[0]), ctx.vault(rows[0]))))
+        .map(|rows| {
+            let secret_reads = rows
+                .iter()
+                .filter(|&&r| matches!(ctx.object_ref(r), Some((ObjectKind::Secret | ObjectKind::Certificate, _))))
+                .count();
+            let mut extra = Extra::default().var(
+                "what",
+                if secret_reads > 0 { "read secrets or certificates" } else { "only listed or read metadata" },
+            );
+            if secret_reads == 0 {
+                extra = extra.severity(Severity::Low);
+            }
+            Finding::new(ctx, input.rule, plain(&rows), extra)
+        })
+        .collect())
+}
+
+fn unusual_client_app(input: &Input) -> Outcome {
+    let ctx = input.ctx;
+    let gap = input.params.ticks("gap", "1h");
+    let apps: Vec<String> = input.params.strings("apps", &[]).into_iter().map(|a| a.to_ascii_lowercase()).collect();
+    let unusual: Vec<bool> = (0..ctx.store.dicts.apps.len() as u32)
+        .map(|id| {
+            let app = ctx.store.dicts.apps.get(id).trim().to_ascii_lowercase();
+            !app.is_empty() && apps.contains(&app)
+        })
+        .collect();
+    let data_plane: Vec<bool> =
+        ctx.store.dicts.operations.values().iter().map(|o| o.plane == crate::event::Plane::Data).collect();
+    let hits = ctx
+        .rows()
+        .filter(|&r| ctx.ok(r) && data_plane[ctx.op(r) as usize] && unusual[ctx.store.cols.client_app[r] as usize]);
+    Ok(clusters(ctx, hits.map(|r| (super::who_where(ctx, r), r)), gap)
+        .into_iter()
+        .map(|rows| {
+            let app = ctx.app(rows[0]);
+            let name = well_known_name(app).map_or_else(|| app.to_string(), |n| format!("{n} ({app})"));
+            Finding::new(ctx, input.rule, plain(&rows), Extra::default().var("app", name))
+        })
+        .collect())
+}
+
+fn crypto_new_pair(input: &Input) -> Outcome {
+    let ctx = input.ctx;
+    let Some(end) = baseline_end(ctx, &input.params) else {
+        return Err("the loaded events span less than a day: no baseline to compare with".into());
+    };
+    let gap = input.params.ticks("gap", "1h");
+    let crypto = ctx.op_set(&["KeySign", "KeyDecrypt", "KeyUnwrap"]);
+    let mut known: HashSet<(u32, u32)> = HashSet::new();
+    let mut hits = Vec::new();
+    for r in ctx.rows() {
+        let key = (ctx.identity(r), ctx.object(r));
+        if key.0 == 0 || key.1 == 0 || !ctx.ok(r) || !crypto[ctx.op(r) as usize] {
+            continue;
+        }
+        if ctx.time(r) < end {
+            known.insert(key);
+        } else if !known.contains(&key) {
+            hits.push(r);
+        }
+    }
+    let mut seen = HashSet::new();
+    let pair = |r: usize| ((ctx.identity(r) as u64) << 32) | ctx.object(r) as u64;
+    Ok(clusters(ctx, hits.into_iter().map(|r| (pair(r), r)), gap)
+        .into_iter()
+        .filter(|rows| seen.insert(pair(rows[0])))
+        .map(|rows| {
+            let user = ctx.store.dicts.identities.get(ctx.identity(rows[0])).kind() == IdentityKind::User;
+            let mut extra = Extra::default();
+            if user {
+                extra =
+                    extra.severity(Severity::High).var("who", "a person, not the workload that normally uses the key");
+            } else {
+                extra = extra.var("who", "an identity that had not used this key before");
+            }
+            Finding::new(ctx, input.rule, plain(&rows), extra)
+        })
+        .collect())
+}
