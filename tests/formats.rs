@@ -309,3 +309,139 @@ fn storage_account_directory_layout() {
     let vaults: Vec<String> = (0..4).map(|i| store.record(i, None).vault.name.unwrap()).collect();
     assert_eq!(vaults, ["kv-b", "kv-a", "kv-a", "kv-sec"].map(String::from).to_vec());
 }
+
+// Vault configuration (DETECTIONS.md KV-05, KV-26, KV-27, KV-28, KV-29): what each shape says about a vault's
+// settings, read back through the store.
+
+/// The settings of row `row`, which must have some.
+fn settings_of(l: &common::Loaded, row: usize) -> kvtrail::event::VaultSettings {
+    l.store.settings_of(row).cloned().unwrap_or_else(|| panic!("row {row} has no settings: {:?}", l.records()[row]))
+}
+
+fn texts(v: &[&str]) -> Vec<Box<str>> {
+    v.iter().map(|s| (*s).into()).collect()
+}
+
+#[test]
+fn raw_vault_patch_carries_the_nested_vault_properties() {
+    let l = load_one("PT1H.json", &fixture("vault-config-auditevent.jsonl"));
+    assert_eq!(l.store.len(), 2, "{:?}", l.rejections());
+    let s = settings_of(&l, 0);
+    assert_eq!((s.rbac_authorization, s.purge_protection, s.soft_delete), (Some(false), None, Some(true)));
+    assert_eq!(s.soft_delete_days, Some(90));
+    assert_eq!((s.default_action.as_deref(), s.bypass.as_deref()), (Some("Allow"), Some("AzureServices")));
+    assert_eq!(s.ip_rules, texts(&["198.51.100.0/24"]));
+    assert_eq!(s.added_ip_rules, texts(&["203.0.113.50/32"]));
+    assert!(s.describe().starts_with("enableRbacAuthorization=false, "), "{}", s.describe());
+    assert_eq!(l.store.settings_of(1), None, "a SecretGet's nested object is not vault configuration");
+    let e = &l.records()[0];
+    let json = serde_json::to_value(e).unwrap();
+    assert_eq!(json["settings"]["rbac_authorization"], false);
+    assert_eq!(json["settings"]["added_ip_rules"][0], "203.0.113.50/32");
+    assert!(json["settings"].get("purge_protection").is_none(), "unsaid members are left out: {json}");
+    assert!(serde_json::to_value(&l.records()[1]).unwrap().get("settings").is_none());
+}
+
+#[test]
+fn azure_diagnostics_flattened_vault_columns() {
+    let l = load_one("diag.json", &fixture("vault-config-azurediagnostics.json"));
+    let e = l.only();
+    assert_eq!((e.operation.as_str(), e.vault.name.as_deref()), ("VaultPatch", Some("kv-pay")));
+    let s = settings_of(&l, 0);
+    assert_eq!((s.rbac_authorization, s.purge_protection, s.soft_delete), (Some(false), Some(true), Some(true)));
+    assert_eq!((s.soft_delete_days, s.default_action.as_deref()), (Some(90), Some("Deny")));
+    assert_eq!(s.ip_rules, texts(&["198.51.100.0/24", "203.0.113.50/32"]));
+    assert_eq!(s.added_ip_rules, texts(&["203.0.113.50/32"]));
+}
+
+#[test]
+fn azkvauditlogs_vault_columns_and_network_acls_text() {
+    let l = load_one("azkv.json", &fixture("vault-config-azkvauditlogs.json"));
+    let e = l.only();
+    assert_eq!((e.operation.as_str(), e.vault.name.as_deref()), ("VaultPut", Some("kv-x")));
+    let s = settings_of(&l, 0);
+    assert_eq!((s.purge_protection, s.soft_delete_days), (Some(false), Some(7)));
+    assert_eq!((s.rbac_authorization, s.soft_delete), (Some(true), Some(true)));
+    assert_eq!((s.default_action.as_deref(), s.bypass.as_deref()), (Some("Allow"), Some("None")));
+    assert!(s.ip_rules.is_empty());
+}
+
+#[test]
+fn az_cli_strings_for_vault_columns() {
+    let row = br#"[{"TableName":"PrimaryResult","TimeGenerated":"2026-10-04T10:00:00Z","Resource":"KV-PAY","ResourceProvider":"MICROSOFT.KEYVAULT","OperationName":"VaultPatch","httpStatusCode_d":"200.0","properties_enableRbacAuthorization_b":"False","properties_enablePurgeProtection_b":"None","properties_softDeleteRetentionInDays_d":"7.0","properties_networkAcls_bypass_s":"None","properties_networkAcls_ipRules_s":"[{'value': '10.0.0.0/8'}]","addedIpRule_Value_s":"10.0.0.0/8","Type":"AzureDiagnostics"}]"#;
+    let l = load_one("az.json", row);
+    assert_eq!(l.store.len(), 1, "{:?}", l.rejections());
+    let s = settings_of(&l, 0);
+    assert_eq!((s.rbac_authorization, s.purge_protection, s.soft_delete_days), (Some(false), None, Some(7)));
+    assert_eq!(s.bypass, None, "\"None\" is null in az output");
+    assert_eq!((s.ip_rules.clone(), s.added_ip_rules.clone()), (texts(&["10.0.0.0/8"]), texts(&["10.0.0.0/8"])));
+}
+
+#[test]
+fn activity_log_vault_writes_diagnostic_settings_private_endpoints_and_cmk() {
+    let l = load_one("ActivityLog.json", &fixture("vault-config-activity.json"));
+    let input = &l.report.inputs[0];
+    assert_eq!(input.format, "activity-rest/array");
+    assert_eq!((input.accepted, input.skipped, input.rejected), (7, 1, 0), "{:?}", input.skips);
+    let r = l.records();
+
+    // vaults/write: the permission model flipped to access policies, the firewall opened to everyone.
+    assert_eq!(
+        (r[0].operation.as_str(), r[0].vault.name.as_deref()),
+        ("Microsoft.KeyVault/vaults/write", Some("kv-pay"))
+    );
+    let s = settings_of(&l, 0);
+    assert_eq!(s.rbac_authorization, Some(false));
+    assert_eq!(s.ip_rules, texts(&["198.51.100.0/24", "0.0.0.0/0"]));
+    assert_eq!((s.default_action.as_deref(), s.public_network_access.as_deref()), (Some("Deny"), Some("Enabled")));
+    assert_eq!(s.purge_protection, None, "not in the body, not said");
+
+    // Diagnostic settings: deleted; rewritten without AuditEvent; rewritten with allLogs.
+    assert_eq!(r[1].vault.name.as_deref(), Some("kv-pay"));
+    assert_eq!(settings_of(&l, 1).diagnostic_audit, Some(false));
+    assert_eq!(r[2].vault.name.as_deref(), Some("kv-hr"));
+    assert_eq!(settings_of(&l, 2).diagnostic_audit, Some(false));
+    assert_eq!(settings_of(&l, 3).diagnostic_audit, Some(true));
+
+    // Storage account and encryption scope switched to keys in kv-x: kept under kv-x, the key as the object.
+    assert_eq!(r[4].operation, "Microsoft.Storage/storageAccounts/write");
+    assert_eq!(r[4].vault.name.as_deref(), Some("kv-x"));
+    assert_eq!(r[4].object.as_ref().map(|o| (o.kind, o.name.as_str())), Some(("key", "ransom-key")));
+    assert!(r[4].request_uri.as_deref().unwrap().ends_with("/storageAccounts/stpayroll"));
+    assert_eq!(r[4].identity.upn.as_deref(), Some("mallory@contoso.com"));
+    assert_eq!(settings_of(&l, 4).cmk_key.as_deref(), Some("https://kv-x.vault.azure.net/keys/ransom-key"));
+    assert_eq!(r[5].vault.name.as_deref(), Some("kv-x"));
+    assert_eq!(settings_of(&l, 5).cmk_key.as_deref(), Some("https://kv-x.vault.azure.net/keys/scope-key"));
+    assert!(input.skips.iter().any(|s| s.reason.contains("storageAccounts/write")), "{:?}", input.skips);
+
+    // A private endpoint connection of the vault deleted.
+    assert_eq!(r[6].vault.name.as_deref(), Some("kv-pay"));
+    assert!(settings_of(&l, 6).removed_private_endpoint);
+}
+
+#[test]
+fn azure_activity_row_storage_cmk_upper_case_and_body_as_text() {
+    let row = br#"[{"TimeGenerated":"2026-10-04T12:10:00Z","OperationNameValue":"MICROSOFT.STORAGE/STORAGEACCOUNTS/WRITE","ActivityStatusValue":"Start","Caller":"mallory@contoso.com","CallerIpAddress":"203.0.113.50","ResourceId":"/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG-DATA/PROVIDERS/MICROSOFT.STORAGE/STORAGEACCOUNTS/STPAYROLL","Properties_d":{"requestbody":"{\"properties\":{\"encryption\":{\"keySource\":\"microsoft.keyvault\",\"keyvaultproperties\":{\"keyvaulturi\":\"https://KV-X.vault.azure.net/\",\"keyname\":\"k1\",\"keyversion\":\"0123456789abcdef0123456789abcdef\"}}}}"},"Type":"AzureActivity"}]"#;
+    let l = load_one("aa.json", row);
+    let e = l.only();
+    assert_eq!(e.vault.name.as_deref(), Some("kv-x"));
+    let s = settings_of(&l, 0);
+    assert_eq!(s.cmk_key.as_deref(), Some("https://KV-X.vault.azure.net/keys/k1/0123456789abcdef0123456789abcdef"));
+    assert_eq!(e.object.unwrap().version.as_deref(), Some("0123456789abcdef0123456789abcdef"));
+}
+
+#[test]
+fn settings_survive_duplicates_and_time_order_across_files() {
+    // The same VaultPatch twice (two overlapping exports) and a later read: one settings entry, on the right row.
+    let raw = fixture("vault-config-auditevent.jsonl");
+    let activity = fixture("vault-config-activity.json");
+    let l = load_files(&[("b.jsonl", &raw), ("a.json", &activity), ("c.jsonl", &raw)]);
+    assert_eq!(l.store.len(), 9, "{:?}", l.rejections());
+    assert_eq!(l.report.inputs.iter().map(|i| i.duplicates).sum::<u64>(), 2);
+    let with: Vec<usize> = (0..l.store.len()).filter(|&row| l.store.settings_of(row).is_some()).collect();
+    assert_eq!(with, vec![0, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(l.store.settings.len(), with.len());
+    assert_eq!(settings_of(&l, 0).rbac_authorization, Some(false));
+    assert_eq!(l.records()[0].operation, "VaultPatch");
+    assert_eq!(l.records()[1].operation, "SecretGet");
+}

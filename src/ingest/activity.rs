@@ -2,8 +2,10 @@
 //! Microsoft-Extractor-Suite), the storage / Event Hub resource-log shape, and `AzureActivity` rows. Only the
 //! Key Vault–relevant management events are kept — anything at or under a vault's ARM id, which covers vault
 //! writes, deletes, purges and recoveries, access policies, role assignments at vault scope, diagnostic
-//! settings on vaults and network rules. Activity events are few, so this parser trades speed for clarity and
-//! works on a `serde_json::Value`.
+//! settings on vaults and network rules — plus storage accounts and encryption scopes switched to a key in a
+//! vault (customer-managed keys, the CMK-ransomware evidence of KV-29), kept under that vault. What these events
+//! say about a vault's configuration is read into [`VaultSettings`]. Activity events are few, so this parser
+//! trades speed for clarity and works on a `serde_json::Value`.
 
 use std::borrow::Cow;
 
@@ -13,8 +15,9 @@ use super::dynamic;
 use super::event::{Event, RecordRef, Verdict};
 use super::normalize::{claims_from_json, excerpt, lower_first, permission_list, policy_change};
 use super::record::Columns;
+use super::settings;
 use crate::event::status::code_of_reason;
-use crate::event::{AccessChange, ChangeKind, Ticks};
+use crate::event::{AccessChange, ChangeKind, Ticks, VaultSettings};
 
 /// Members that hold JSON (or Python-repr) text in some exports and objects in others.
 const DYNAMIC: [&str; 10] = [
@@ -153,7 +156,10 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
     let about_vault = |s: &Option<String>| {
         s.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains("/providers/microsoft.keyvault/"))
     };
-    if !about_vault(&resource_id) && !about_vault(&scope) {
+    // A storage account switched to a customer-managed key is not at a vault, but it puts the account's data in
+    // that vault's hands (KV-29): it is kept, under the vault the key lives in.
+    let cmk_key = if about_vault(&resource_id) || about_vault(&scope) { None } else { storage_cmk_key(&r, &operation) };
+    if cmk_key.is_none() && !about_vault(&resource_id) && !about_vault(&scope) {
         return Verdict::Skip(format!("Activity Log event {} is not about a Key Vault", excerpt(&operation)));
     }
 
@@ -184,9 +190,15 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
     let appid = claims.appid.clone();
 
     let access_changes = access_changes(&r, &operation, resource_id.as_deref().unwrap_or(""));
+    let settings = match &cmk_key {
+        Some(key) => Some(Box::new(VaultSettings { cmk_key: Some(key.clone()), ..VaultSettings::default() })),
+        None => vault_settings(&r, &operation, resource_id.as_deref().unwrap_or("")),
+    };
     Verdict::Event(Event {
         time,
-        resource_id: resource_id.clone().or(scope).map(Cow::Owned),
+        // The storage account's id names no vault: the key's URI does, and names the key as the object.
+        resource_id: if cmk_key.is_some() { None } else { resource_id.clone().or(scope).map(Cow::Owned) },
+        object_uri: cmk_key.map(|k| Cow::Owned(k.into())),
         operation: Cow::Owned(operation),
         http_status: status_code,
         status_word: status_word.map(Cow::Owned),
@@ -199,21 +211,73 @@ fn from_map(map: Map<String, Value>, at: RecordRef) -> Verdict<'static> {
         claims,
         client_app: appid,
         access_changes,
+        settings,
         record: at,
         ..Event::default()
     })
 }
 
+/// Where each Activity Log shape keeps the ARM request and response bodies.
+const REQUEST_BODY: [&str; 5] = [
+    "properties/requestbody",
+    "properties/requestBody",
+    "Properties_d/requestbody",
+    "Properties_d/requestBody",
+    "Properties/requestbody",
+];
+const RESPONSE_BODY: [&str; 5] = [
+    "properties/responseBody",
+    "properties/responsebody",
+    "Properties_d/responseBody",
+    "Properties_d/responsebody",
+    "Properties/responseBody",
+];
+
+impl Record {
+    /// The request body, else the response body (which echoes the resource as written).
+    fn body(&self) -> Option<&Value> {
+        self.value(&REQUEST_BODY).or_else(|| self.value(&RESPONSE_BODY))
+    }
+}
+
+/// What a vault write, a private endpoint connection delete or a diagnostic setting change at a vault says about
+/// the vault's configuration.
+fn vault_settings(r: &Record, operation: &str, resource_id: &str) -> Option<Box<VaultSettings>> {
+    let op = operation.to_ascii_lowercase();
+    let under_vault = resource_id.to_ascii_lowercase().contains("/providers/microsoft.keyvault/vaults/");
+    let mut s = VaultSettings::default();
+    if op == "microsoft.keyvault/vaults/write" {
+        if let Some(body) = r.body() {
+            settings::read_vault_properties(settings::member(body, "properties").unwrap_or(body), &mut s);
+        }
+    } else if !under_vault {
+        return None;
+    } else if op.ends_with("/privateendpointconnections/delete") {
+        s.removed_private_endpoint = true;
+    } else if op.ends_with("microsoft.insights/diagnosticsettings/delete") {
+        s.diagnostic_audit = Some(false);
+    } else if op.ends_with("microsoft.insights/diagnosticsettings/write") {
+        // Without a body (the EndRequest half of the pair) the event cannot tell.
+        s.diagnostic_audit = r.body().and_then(settings::diagnostic_audit);
+    }
+    (!s.is_empty()).then(|| Box::new(s))
+}
+
+/// The Key Vault key a storage account or encryption scope write switches its encryption to, if it does.
+fn storage_cmk_key(r: &Record, operation: &str) -> Option<Box<str>> {
+    let op = operation.to_ascii_lowercase();
+    if op != "microsoft.storage/storageaccounts/write"
+        && op != "microsoft.storage/storageaccounts/encryptionscopes/write"
+    {
+        return None;
+    }
+    [r.value(&REQUEST_BODY), r.value(&RESPONSE_BODY)].into_iter().flatten().find_map(settings::cmk_key)
+}
+
 fn access_changes(r: &Record, operation: &str, resource_id: &str) -> Vec<AccessChange> {
     let op = operation.to_ascii_lowercase();
-    let body = |names: &[&str]| r.value(names).cloned();
-    let request = body(&[
-        "properties/requestbody",
-        "properties/requestBody",
-        "Properties_d/requestbody",
-        "Properties/requestbody",
-    ]);
-    let response = body(&["properties/responseBody", "Properties_d/responseBody", "Properties/responseBody"]);
+    let request = r.value(&REQUEST_BODY).cloned();
+    let response = r.value(&RESPONSE_BODY).cloned();
     let mut out = Vec::new();
     if op.ends_with("accesspolicies/write") {
         let kind =

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::event::{AccessChange, Claims, Ticks};
+use crate::event::{AccessChange, Claims, Ticks, VaultSettings};
 
 /// Where a record sits inside its source: enough to show the original again, without keeping it in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -47,6 +47,9 @@ pub struct Event<'a> {
     /// The client app id of the token (for users: the tool they used; for workloads: themselves).
     pub client_app: Option<Cow<'a, str>>,
     pub access_changes: Vec<AccessChange>,
+    /// What the record says about the vault's configuration; `None` for all but a few management records.
+    /// Boxed so that the event every other record fills stays small.
+    pub settings: Option<Box<VaultSettings>>,
     pub record: RecordRef,
 }
 
@@ -88,6 +91,7 @@ impl Event<'_> {
             identity_raw: own(self.identity_raw),
             client_app: own(self.client_app),
             access_changes: self.access_changes,
+            settings: self.settings,
             record: self.record,
         }
     }

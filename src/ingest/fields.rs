@@ -99,10 +99,35 @@ impl Field {
     }
 }
 
+/// A member that says something about the vault's configuration. Only `Vault*` records and their flattened
+/// columns carry these, so they are collected aside ([`Slots::settings`](super::record::Slots::settings)) instead
+/// of widening the slot array every record initializes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// Raw `properties.properties` (and AZKVAuditLogs `VaultProperties`): the vault's configuration object. Read
+    /// only on `Vault*` operations.
+    VaultProperties,
+    /// A `networkAcls` object (raw, or the AZKVAuditLogs `NetworkAcls` dynamic column).
+    NetworkAcls,
+    RbacAuthorization,
+    PurgeProtection,
+    SoftDelete,
+    SoftDeleteDays,
+    DefaultAction,
+    Bypass,
+    PublicNetworkAccess,
+    /// The whole `ipRules` list (JSON text in a flattened `_s` column).
+    IpRules,
+    /// `addedIpRule`: the rule a firewall change added.
+    AddedIpRule,
+}
+
 /// What to do with a member, by its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
     Field(Field),
+    /// Vault configuration (rare).
+    Setting(Setting),
     /// Raw `identity`: an object holding `claim`.
     Identity,
     /// `identity.claim`: the token claims.
@@ -190,6 +215,25 @@ pub fn top(key: &[u8]) -> Key {
         b"IsRbacAuthorized" => RbacAuthorized,
         b"Tlsversion" | b"TlsVersion" => TlsVersion,
         b"AddressAuthorizationType" => AddrAuthType,
+        // Vault configuration: AzureDiagnostics flattens the nested `properties.properties` with a `properties_`
+        // prefix (FORMATS.md §2.2); AZKVAuditLogs has PascalCase columns (§3).
+        b"properties_enableRbacAuthorization_b" | b"EnableRbacAuthorization" => {
+            return Key::Setting(Setting::RbacAuthorization);
+        }
+        b"properties_enablePurgeProtection_b" | b"EnablePurgeProtection" => {
+            return Key::Setting(Setting::PurgeProtection);
+        }
+        b"properties_enableSoftDelete_b" | b"EnableSoftDelete" => return Key::Setting(Setting::SoftDelete),
+        b"properties_softDeleteRetentionInDays_d" | b"SoftDeleteRetentionInDays" => {
+            return Key::Setting(Setting::SoftDeleteDays);
+        }
+        b"properties_networkAcls_defaultAction_s" => return Key::Setting(Setting::DefaultAction),
+        b"properties_networkAcls_bypass_s" => return Key::Setting(Setting::Bypass),
+        b"properties_networkAcls_ipRules_s" => return Key::Setting(Setting::IpRules),
+        b"properties_publicNetworkAccess_s" => return Key::Setting(Setting::PublicNetworkAccess),
+        b"addedIpRule_Value_s" => return Key::Setting(Setting::AddedIpRule),
+        b"NetworkAcls" => return Key::Setting(Setting::NetworkAcls),
+        b"VaultProperties" => return Key::Setting(Setting::VaultProperties),
         // Wrappers and Activity Log markers
         b"input" => return Key::Wrapper,
         b"eventTimestamp"
@@ -225,6 +269,11 @@ pub fn property(key: &[u8]) -> Key {
         b"addrAuthType" => AddrAuthType,
         b"addedAccessPolicy" => AddedPolicy,
         b"removedAccessPolicy" => RemovedPolicy,
+        // Vault configuration, after every member other records carry.
+        b"properties" => return Key::Setting(Setting::VaultProperties),
+        b"networkAcls" => return Key::Setting(Setting::NetworkAcls),
+        b"addedIpRule" => return Key::Setting(Setting::AddedIpRule),
+        b"publicNetworkAccess" => return Key::Setting(Setting::PublicNetworkAccess),
         _ => return Key::Ignore,
     })
 }
@@ -278,5 +327,7 @@ mod tests {
         assert_eq!(claim(b"oid"), Some(Field::Oid));
         assert_eq!(top(b"eventTimestamp"), Key::Activity);
         assert_eq!(top(b"somethingElse"), Key::Ignore);
+        assert_eq!(top(b"EnableRbacAuthorization"), top(b"properties_enableRbacAuthorization_b"));
+        assert_eq!(property(b"properties"), Key::Setting(Setting::VaultProperties));
     }
 }

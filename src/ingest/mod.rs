@@ -1,8 +1,8 @@
 //! Bytes in every Key Vault log format → normalized [`Event`]s.
 //!
 //! [`source`] opens inputs; [`frame`] decides what each is and cuts it into units; [`record`] and
-//! [`normalize`] (with [`activity`], [`portal_csv`], [`dynamic`]) turn records into events, delivered to a
-//! [`Sink`]. Nothing here knows about the store or the screen.
+//! [`normalize`] (with [`activity`], [`portal_csv`], [`dynamic`], [`settings`]) turn records into events,
+//! delivered to a [`Sink`]. Nothing here knows about the store or the screen.
 
 pub mod activity;
 pub mod dynamic;
@@ -13,6 +13,7 @@ pub mod normalize;
 pub mod portal_csv;
 pub mod record;
 pub mod scan;
+pub mod settings;
 pub mod source;
 
 pub use event::{Event, RecordRef, Sink, Verdict};

@@ -9,6 +9,7 @@ use super::event::{Event, RecordRef, Verdict};
 use super::fields::Field;
 use super::record::Slots;
 use super::scan::Json;
+use super::settings;
 use crate::event::status::code_of_reason;
 use crate::event::{AccessChange, ChangeKind, Claims, Ticks};
 
@@ -215,6 +216,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
             });
         }
     }
+    let settings = settings::from_members(std::mem::take(&mut r.slots.settings), &operation, r.stringly);
     Ok(Built::Event(Event {
         time,
         resource_id: r.text(Field::ResourceId)?,
@@ -238,6 +240,7 @@ fn build<'a>(r: &mut Reader<'_, 'a>, at: RecordRef) -> std::result::Result<Built
         claims,
         identity_raw,
         access_changes,
+        settings,
         record: at,
     }))
 }

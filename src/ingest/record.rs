@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::activity;
 use super::event::{RecordRef, Verdict};
-use super::fields::{self, FIELD_COUNT, Field, Key};
+use super::fields::{self, FIELD_COUNT, Field, Key, Setting};
 use super::normalize::normalize;
 use super::scan::{Json, Result, ScanError, Scanner};
 
@@ -23,6 +23,8 @@ pub struct Slots<'a> {
     pub identity_raw: Option<Cow<'a, str>>,
     /// AZKVAuditLogs `Properties` given as JSON (or Python-repr) text rather than an object.
     pub properties_text: Option<Cow<'a, str>>,
+    /// Vault configuration members, in record order (empty, without allocating, on all but a few records).
+    pub settings: Vec<(Setting, Json<'a>)>,
 }
 
 impl<'a> Slots<'a> {
@@ -33,6 +35,7 @@ impl<'a> Slots<'a> {
             wrapped: None,
             identity_raw: None,
             properties_text: None,
+            settings: Vec::new(),
         }
     }
 
@@ -49,6 +52,16 @@ impl<'a> Slots<'a> {
 
     pub fn has(&self, field: Field) -> bool {
         matches!(self.values[field as usize], Some(ref v) if *v != Json::Null)
+    }
+
+    /// Keeps a vault configuration value. Nulls and empty text are dropped here: a table export has every
+    /// column on every row, empty on all but the `Vault*` ones.
+    pub fn setting(&mut self, setting: Setting, value: Json<'a>) {
+        match &value {
+            Json::Null => {}
+            Json::Str(s) if s.trim().is_empty() => {}
+            _ => self.settings.push((setting, value)),
+        }
     }
 }
 
@@ -99,6 +112,12 @@ fn properties<'a>(sc: &mut Scanner<'a>, slots: &mut Slots<'a>) -> Result<()> {
             slots.set(f, v);
             Ok(())
         }
+        // Reading a container's extent costs what skipping it would; it is parsed only on `Vault*` records.
+        Key::Setting(s) => {
+            let v = sc.value()?;
+            slots.setting(s, v);
+            Ok(())
+        }
         _ => sc.skip_value(),
     })
 }
@@ -109,6 +128,11 @@ fn member<'a>(sc: &mut Scanner<'a>, key: Key, slots: &mut Slots<'a>) -> Result<(
         Key::Field(f) => {
             let v = sc.value()?;
             slots.set(f, v);
+            Ok(())
+        }
+        Key::Setting(s) => {
+            let v = sc.value()?;
+            slots.setting(s, v);
             Ok(())
         }
         Key::Identity | Key::DynamicIdentity if sc.peek() == Some(b'{') => {
@@ -245,6 +269,7 @@ pub fn parse_text_row(values: &[&str], columns: &Columns, at: RecordRef) -> Verd
         let text = || Cow::Owned(value.to_string());
         match key {
             Key::Field(f) => slots.set(*f, Json::Str(text())),
+            Key::Setting(s) => slots.setting(*s, Json::Str(text())),
             Key::DynamicIdentity => slots.identity_raw = Some(text()),
             Key::DynamicProperties => slots.properties_text = Some(text()),
             Key::Activity => slots.activity = true,

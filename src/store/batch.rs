@@ -3,7 +3,7 @@
 
 use super::guid;
 use super::intern::{TextInterner, TupleInterner};
-use crate::event::{AccessChange, Claims};
+use crate::event::{AccessChange, Claims, VaultSettings};
 use crate::ingest::normalize::claims_of_identity;
 use crate::ingest::{Event, RecordRef, Sink};
 
@@ -72,6 +72,8 @@ pub struct Batch {
     pub access: Vec<u8>,
     pub record: Vec<RecordRef>,
     pub access_changes: Vec<(u32, AccessChange)>,
+    /// Vault configuration carried by an event, by event (few: management records).
+    pub settings: Vec<(u32, VaultSettings)>,
     /// Correlation ids that are not GUIDs, by event.
     pub odd_correlations: Vec<(u32, Box<str>)>,
 
@@ -252,6 +254,9 @@ impl<'a> Sink<'a> for Batch {
         self.access.push(pack_bool(e.rbac_authorized) | (pack_bool(e.access_policy_match) << 2));
         self.record.push(e.record);
         self.access_changes.extend(e.access_changes.into_iter().map(|c| (index, c)));
+        if let Some(settings) = e.settings {
+            self.settings.push((index, *settings));
+        }
     }
 
     fn reject(&mut self, at: RecordRef, reason: String) {

@@ -13,12 +13,18 @@ use rayon::prelude::*;
 
 use super::batch::{Batch, PART};
 use super::{Columns, Dicts, Dim, IpValue, SMALL_OVERFLOW, SourceInfo, StatusValue, Store, provenance};
-use crate::event::{AccessChange, Claims, ObjectRef, Operation, Outcome, Vault, ip};
+use crate::event::{AccessChange, Claims, ObjectRef, Operation, Outcome, Vault, VaultSettings, ip};
 
 /// Global id for a local id through a table (local ids start at 1; 0 stays 0).
 #[inline]
 fn remap(map: &[u32], local: u32) -> u32 {
     if local == 0 { 0 } else { map[local as usize - 1] }
+}
+
+/// The entries of a batch's sparse table (values by batch row) whose rows were kept, by final row: duplicates
+/// drop their entries with their row.
+fn kept<'t, T: Clone>(table: &'t [(u32, T)], rows: &'t [u32]) -> impl Iterator<Item = (u32, T)> + 't {
+    table.iter().filter(|(i, _)| rows[*i as usize] != u32::MAX).map(|(i, v)| (rows[*i as usize], v.clone()))
 }
 
 /// What a distinct URI tells: its vault, and the object and version it addresses (global ids).
@@ -423,24 +429,17 @@ impl Builder {
             new_of[k.batch as usize][k.row as usize] = new as u32;
         }
         let mut access_changes: Vec<(u32, AccessChange)> = Vec::new();
+        let mut settings: Vec<(u32, VaultSettings)> = Vec::new();
         let mut odd_correlations = HashMap::new();
         for (bi, (b, _)) in self.parts.iter().enumerate() {
             let rows = &new_of[bi];
-            access_changes.extend(
-                b.access_changes
-                    .iter()
-                    .filter(|(i, _)| rows[*i as usize] != u32::MAX)
-                    .map(|(i, c)| (rows[*i as usize], c.clone())),
-            );
-            odd_correlations.extend(
-                b.odd_correlations
-                    .iter()
-                    .filter(|(i, _)| rows[*i as usize] != u32::MAX)
-                    .map(|(i, s)| (rows[*i as usize], s.clone())),
-            );
+            access_changes.extend(kept(&b.access_changes, rows));
+            settings.extend(kept(&b.settings, rows));
+            odd_correlations.extend(kept(&b.odd_correlations, rows));
         }
         access_changes.sort_by_key(|(row, _)| *row);
+        settings.sort_by_key(|(row, _)| *row);
         let failed_status = dicts.statuses.values().iter().map(|s| s.outcome == Outcome::Failure).collect();
-        Store { sources, cols, dicts, access_changes, odd_correlations, failed_status }
+        Store { sources, cols, dicts, access_changes, settings, odd_correlations, failed_status }
     }
 }

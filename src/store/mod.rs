@@ -25,9 +25,9 @@ pub use facet::FacetRow;
 pub use filter::{Clause, Filter, Selection, fuzzy_is_match, fuzzy_matcher};
 pub use filter_expr::FilterError;
 pub use load::{InputReport, LoadReport, Progress, Rejection};
-pub use view::{EventRecord, ObjectRecord};
+pub use view::{EventRecord, ObjectRecord, SettingsRecord};
 
-use crate::event::{AccessChange, Identity, ObjectRef, Operation, Outcome, Ticks, Vault};
+use crate::event::{AccessChange, Identity, ObjectRef, Operation, Outcome, Ticks, Vault, VaultSettings};
 use crate::ingest::{Container, Source, record::Columns as TableColumns};
 
 /// The pivot dimensions: each is an interned column with total / failed facet counts.
@@ -190,6 +190,9 @@ pub struct Store {
     pub dicts: Dicts,
     /// Access-policy and role changes, by event, in event order.
     pub access_changes: Vec<(u32, AccessChange)>,
+    /// What events said about their vault's configuration, by event, in event order (at most one per event):
+    /// see [`Store::settings_of`].
+    pub settings: Vec<(u32, VaultSettings)>,
     /// Correlation ids that were not GUIDs, by event.
     pub odd_correlations: std::collections::HashMap<u32, Box<str>>,
     /// Per status id: does it mean failure? (kept beside the dictionary for the counting loops)

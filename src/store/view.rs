@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::batch::unpack_bool;
 use super::{Dim, SMALL_OVERFLOW, Store, guid};
-use crate::event::AccessChange;
+use crate::event::{AccessChange, VaultSettings};
 use crate::ingest::Container;
 
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -48,6 +48,61 @@ pub struct AccessChangeRecord {
     pub permissions: String,
 }
 
+/// What an event said about its vault's configuration (see [`VaultSettings`]): in JSON, only the members it
+/// said.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct SettingsRecord {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rbac_authorization: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purge_protection: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft_delete: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft_delete_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_action: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_network_access: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bypass: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip_rules: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub added_ip_rules: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub removed_private_endpoint: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostic_audit: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmk_key: Option<String>,
+    /// One line for people ([`VaultSettings::describe`]), e.g. `enableRbacAuthorization=false, +ipRule 1.2.3.4/32`:
+    /// for the detail pane; not exported, as it repeats the members.
+    #[serde(skip)]
+    pub summary: String,
+}
+
+impl From<&VaultSettings> for SettingsRecord {
+    fn from(s: &VaultSettings) -> SettingsRecord {
+        let texts = |v: &[Box<str>]| v.iter().map(|r| r.to_string()).collect();
+        SettingsRecord {
+            rbac_authorization: s.rbac_authorization,
+            purge_protection: s.purge_protection,
+            soft_delete: s.soft_delete,
+            soft_delete_days: s.soft_delete_days,
+            default_action: opt(&s.default_action),
+            public_network_access: opt(&s.public_network_access),
+            bypass: opt(&s.bypass),
+            ip_rules: texts(&s.ip_rules),
+            added_ip_rules: texts(&s.added_ip_rules),
+            removed_private_endpoint: s.removed_private_endpoint,
+            diagnostic_audit: s.diagnostic_audit,
+            cmk_key: opt(&s.cmk_key),
+            summary: s.describe(),
+        }
+    }
+}
+
 /// Every normalized field of one event — the `export` record.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct EventRecord {
@@ -78,6 +133,9 @@ pub struct EventRecord {
     pub network_authorization: Option<String>,
     pub result_description: Option<String>,
     pub access_changes: Vec<AccessChangeRecord>,
+    /// The vault configuration the event carried; absent from JSON when it carried none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<SettingsRecord>,
     /// Provenance: the input and the byte offset of the record in it (see `line` for the line number).
     pub source: String,
     pub offset: u64,
@@ -103,6 +161,12 @@ impl Store {
         let start = self.access_changes.partition_point(|(i, _)| *i < r);
         let end = self.access_changes.partition_point(|(i, _)| *i <= r);
         &self.access_changes[start..end]
+    }
+
+    /// The vault configuration recorded on a row, if its record carried any.
+    pub fn settings_of(&self, row: usize) -> Option<&VaultSettings> {
+        let r = row as u32;
+        self.settings.binary_search_by_key(&r, |(i, _)| *i).ok().map(|at| &self.settings[at].1)
     }
 
     /// The normalized event at `row`. `line` is its line in the source, when the caller computed it.
@@ -174,6 +238,7 @@ impl Store {
                     permissions: ch.permissions.to_string(),
                 })
                 .collect(),
+            settings: self.settings_of(row).map(SettingsRecord::from),
             source: self
                 .sources
                 .get(self.provenance(row).0 as usize)
