@@ -5,9 +5,25 @@
 use std::io;
 
 use crate::ingest::Source;
+use crate::intel::{Intel, IntelError};
 
 const AUDIT_EVENTS: &[u8] = include_bytes!("../assets/demo/auditevent.jsonl.gz");
 const ACTIVITY_LOG: &[u8] = include_bytes!("../assets/demo/activity-log.json");
+
+/// The reference data shipped with the demo (`assets/demo/intel/`): what the Tor and outside-Azure scenarios
+/// are detected with.
+const INTEL: [(&str, &[u8]); 3] = [
+    (
+        "demo:assets/demo/intel/ServiceTags_Public_20261005.json",
+        include_bytes!("../assets/demo/intel/ServiceTags_Public_20261005.json"),
+    ),
+    ("demo:assets/demo/intel/tor-exit-nodes.txt", include_bytes!("../assets/demo/intel/tor-exit-nodes.txt")),
+    ("demo:assets/demo/intel/watchlist.txt", include_bytes!("../assets/demo/intel/watchlist.txt")),
+];
+
+pub fn intel() -> Result<Intel, IntelError> {
+    Intel::from_embedded(&INTEL)
+}
 
 /// The demo inputs, named as they are in the repository.
 pub fn sources() -> io::Result<Vec<Source>> {

@@ -69,6 +69,14 @@ pub fn link(_ctx: &Ctx, findings: &mut [Finding]) -> Vec<Incident> {
         for &m in &members {
             findings[m].incident = Some(incidents.len());
         }
+        // A first access to the vault (KV-17) that belongs to an incident dates its start.
+        if members.iter().any(|&m| findings[m].rule != "KV-17" && findings[m].severity >= Severity::Medium) {
+            for &m in &members {
+                if findings[m].rule == "KV-17" && findings[m].severity < Severity::Medium {
+                    findings[m].severity = Severity::Medium;
+                }
+            }
+        }
         incidents.push(summarize(findings, members));
     }
     incidents

@@ -2,7 +2,9 @@
 //! status a success? a denial?), and short accessors over the store's columns. Rules then test rows with a few
 //! array lookups, which is what keeps all thirty of them inside a second on a million events.
 
-use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use hashbrown::HashMap;
 
 use crate::event::time::TICKS_PER_SECOND;
 use crate::event::{ObjectKind, Outcome};
@@ -20,6 +22,9 @@ pub struct Ctx<'a> {
     denied: Vec<bool>,
     /// Operation ids by lower-cased name.
     op_ids: HashMap<String, u32>,
+    /// Dense ids of (identity, vault) and (caller IP, vault) pairs per row, built on first use and shared by
+    /// every rule that groups by them.
+    pairs: [OnceLock<(Vec<u32>, usize)>; 2],
 }
 
 impl<'a> Ctx<'a> {
@@ -38,7 +43,7 @@ impl<'a> Ctx<'a> {
             .map(|(id, op)| (op.name.to_ascii_lowercase(), id as u32))
             .collect();
         let (keep, prefiltered) = prefilter::keep(store);
-        Ctx { store, keep, prefiltered, ok, failed, denied, op_ids }
+        Ctx { store, keep, prefiltered, ok, failed, denied, op_ids, pairs: [OnceLock::new(), OnceLock::new()] }
     }
 
     pub fn len(&self) -> usize {
@@ -102,6 +107,26 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn object(&self, row: usize) -> u32 {
         self.dim(Dim::Object, row)
+    }
+
+    /// Per row, a dense id of the pair (`dim`, vault), 0 when `dim` is absent; and the number of ids.
+    pub fn pair_ids(&self, dim: Dim) -> &(Vec<u32>, usize) {
+        let slot = if dim == Dim::Identity { 0 } else { 1 };
+        self.pairs[slot].get_or_init(|| {
+            let mut ids: HashMap<(u32, u32), u32> = HashMap::new();
+            let column = &self.store.cols.dims[dim as usize];
+            let vaults = &self.store.cols.dims[Dim::Vault as usize];
+            let per_row = (0..self.len())
+                .map(|r| {
+                    if column[r] == 0 {
+                        return 0;
+                    }
+                    let next = ids.len() as u32 + 1;
+                    *ids.entry((column[r], vaults[r])).or_insert(next)
+                })
+                .collect();
+            (per_row, ids.len() + 1)
+        })
     }
 
     pub fn op_name(&self, row: usize) -> &str {

@@ -114,6 +114,16 @@ fn actor_filter(ctx: &Ctx, f: &Finding) -> Option<String> {
     (!ips.is_empty()).then(|| format!("CallerIp in ({})", list(&ips)))
 }
 
+/// A KQL timespan literal (`90s`, `10m`, `1h`, `14d`).
+pub fn timespan(seconds: i64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 fn summarize(t: &ThresholdSpec, table: &Table) -> String {
     let column = |f: Field| match f {
         Field::Object => table.object.to_string(),
@@ -140,7 +150,7 @@ fn summarize(t: &ThresholdSpec, table: &Table) -> String {
         distinct.push_str(&format!(", Distinct{i} = dcount({})", column(*f)));
         conditions.push(format!("Distinct{i} >= {n}"));
     }
-    let window = t.window.trim();
+    let window = timespan(super::spec::seconds(&t.window).unwrap_or(3600));
     format!(
         "| summarize Events = count(){distinct}, First = min(TimeGenerated), Last = max(TimeGenerated) by {by}, bin(TimeGenerated, {window})\n| where {}",
         if conditions.is_empty() { "true".to_string() } else { conditions.join(" and ") }

@@ -2,7 +2,7 @@
 //! Validation happens here, once, with `file:line` in every message — a rule that cannot run as written is an
 //! error before anything runs, never a silent no-op.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use super::checks;
 use super::predicate::KIND_NAMES;

@@ -1,9 +1,9 @@
 //! Sequence rules: per actor, the steps in order (VaultGet → SecretList → SecretListVersions → SecretGet),
 //! the whole within a window and consecutive steps within a gap. Each step's matching positions are listed
-//! once per group, so extending a partial match is a binary search, not a rescan. Matches do not overlap: the
-//! next one starts after the last event of the previous.
+//! once per group, so extending a partial match is a binary search, not a rescan. An event of one match never
+//! starts another.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use crate::event::apps::well_known_name;
 
@@ -29,9 +29,10 @@ pub fn run(ctx: &Ctx, rule: &RuleSpec, s: &SequenceSpec) -> Vec<Finding> {
         gap: s.max_gap.as_deref().and_then(seconds).map_or(within, ticks),
     };
     let first_use = (!s.new_ops.is_empty()).then(|| first_use(ctx, &s.new_ops));
-    // With a novelty guard, matches inside the baseline period have nothing to be new against.
+    // With a novelty guard, matches inside the baseline period have nothing to be new against. A case shorter
+    // than a day has no baseline period: every match is judged against what came before it.
     let judged_from = match (&first_use, ctx.store.first_time(), ctx.store.last_time()) {
-        (Some(_), Some(a), Some(b)) => {
+        (Some(_), Some(a), Some(b)) if b.0 - a.0 >= ticks(86_400) => {
             a.0 + ((b.0 - a.0) as f64 * s.baseline_fraction.unwrap_or(0.2).clamp(0.0, 0.9)) as i64
         }
         _ => i64::MIN,
@@ -40,13 +41,21 @@ pub fn run(ctx: &Ctx, rule: &RuleSpec, s: &SequenceSpec) -> Vec<Finding> {
     for rows in rows_by(ctx, s.by, |r| plan.preds.iter().any(|p| p.test(ctx, r))) {
         let pos: Vec<Vec<usize>> =
             plan.preds.iter().map(|p| (0..rows.len()).filter(|&i| p.test(ctx, rows[i] as usize)).collect()).collect();
-        let mut free = 0;
+        // An event that is part of one match cannot start another; it can still be a later step of an
+        // interleaved one (two certificates exported side by side are two findings).
+        let mut used = vec![false; rows.len()];
         for &start in &pos[0] {
-            if start < free {
+            if used[start] {
                 continue;
             }
             let Some(evidence) = extend(ctx, &plan, &rows, &pos, start) else { continue };
-            free = evidence.iter().map(|&(i, _)| i).max().unwrap_or(start) + 1;
+            // Ending where an earlier match ended: the same story seen from a repeated first step.
+            if evidence.last().is_some_and(|&(i, _)| used[i]) {
+                continue;
+            }
+            for &(i, _) in &evidence {
+                used[i] = true;
+            }
             let last = rows[evidence.last().map_or(start, |&(i, _)| i)] as usize;
             if ctx.time(rows[start] as usize) < judged_from {
                 continue;

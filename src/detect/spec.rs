@@ -164,6 +164,10 @@ pub struct ThresholdSpec {
     /// Distinct values the window must hold, per field: `distinct = { object = 11 }` (at least 11 objects).
     #[serde(default)]
     pub distinct: BTreeMap<Field, u64>,
+    /// An actor whose windows fire on this many different UTC days or more is doing its routine (a busy
+    /// workload, an office NAT address), not something new: its findings are dropped.
+    #[serde(default)]
+    pub routine_days: Option<u32>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -2,7 +2,7 @@
 //! grant removed again within minutes — MicroBurst's add, dump, revert (KV-04) — and denials that turn into
 //! successful reads (KV-09), which dates when the permission was acquired.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::event::ChangeKind;
 

@@ -2,7 +2,7 @@
 //! (KV-24), and soft-deleted objects recovered or read — worse when the recoverer is not who deleted them
 //! (KV-25).
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use crate::detect::ctx::ticks;
 use crate::detect::severity::Severity;
@@ -33,12 +33,8 @@ fn backup_restore(input: &Input) -> Outcome {
     let within = input.params.ticks("restore_within", "24h");
     let many = input.params.int("many", 5).max(1) as usize;
     let (backups, restores) = (ctx.op_set(&BACKUPS), ctx.op_set(&RESTORES));
-    let end = match (ctx.store.first_time(), ctx.store.last_time()) {
-        (Some(a), Some(b)) if b.0 - a.0 >= ticks(86_400) => {
-            a.0 + ((b.0 - a.0) as f64 * input.params.float("baseline_fraction", 0.2).clamp(0.0, 0.9)) as i64
-        }
-        (Some(a), _) => a.0,
-        _ => return Ok(Vec::new()),
+    let Some(end) = super::baseline_end(ctx, &input.params) else {
+        return Err("the loaded events span less than a day: the backup job cannot be told from other callers".into());
     };
     let mut job: HashSet<u32> = HashSet::new();
     let mut hits = Vec::new();

@@ -127,10 +127,20 @@ pub fn run(ctx: &Ctx, intel: &Intel, rule: &RuleSpec) -> Outcome {
     (check.run)(&Input { ctx, intel, rule, params: Params(&spec.params) })
 }
 
+/// The end of the baseline period (store ticks), or `None` when the case is too short to have one (< 1 day).
+pub fn baseline_end(ctx: &Ctx, params: &Params) -> Option<i64> {
+    let (first, last) = (ctx.store.first_time()?.0, ctx.store.last_time()?.0);
+    let span = last - first;
+    if span < ticks(86_400) {
+        return None;
+    }
+    Some(first + (span as f64 * params.float("baseline_fraction", 0.2).clamp(0.0, 0.9)) as i64)
+}
+
 /// Splits `(key, row)` items (in time order) into clusters: rows of one key, each within `gap` of the
 /// previous one. One cluster becomes one finding, so a burst is one finding, not one per event.
 pub fn clusters(ctx: &Ctx, items: impl Iterator<Item = (u64, usize)>, gap: i64) -> Vec<Vec<usize>> {
-    let mut open: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut open: hashbrown::HashMap<u64, usize> = hashbrown::HashMap::new();
     let mut out: Vec<Vec<usize>> = Vec::new();
     for (key, row) in items {
         match open.get(&key) {

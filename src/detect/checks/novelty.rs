@@ -2,15 +2,14 @@
 //! "baseline" is the case's history before the detection window): a principal new to a vault (KV-17), a
 //! client application unusual for the data plane (KV-18), a new identity using a key for crypto (KV-30).
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 
 use crate::event::apps::well_known_name;
 use crate::event::{IdentityKind, ObjectKind};
 
 use super::super::finding::{Extra, Finding};
 use super::access::READS;
-use super::{Check, Input, Outcome, Params, clusters, plain};
-use crate::detect::ctx::Ctx;
+use super::{Check, Input, Outcome, baseline_end, clusters, plain};
 use crate::detect::severity::Severity;
 
 pub const NEW_PRINCIPAL: Check = Check {
@@ -37,16 +36,6 @@ pub const CRYPTO_NEW_PAIR: Check = Check {
         ("gap", "events within this gap are one finding (default 1h)"),
     ],
 };
-
-/// The end of the baseline period (store ticks), or `None` when the case is too short to have one (< 1 day).
-fn baseline_end(ctx: &Ctx, params: &Params) -> Option<i64> {
-    let (first, last) = (ctx.store.first_time()?.0, ctx.store.last_time()?.0);
-    let span = last - first;
-    if span < crate::detect::ctx::ticks(86_400) {
-        return None;
-    }
-    Some(first + (span as f64 * params.float("baseline_fraction", 0.2).clamp(0.0, 0.9)) as i64)
-}
 
 fn new_principal(input: &Input) -> Outcome {
     let ctx = input.ctx;
@@ -82,14 +71,10 @@ fn new_principal(input: &Input) -> Outcome {
                 .iter()
                 .filter(|&&r| matches!(ctx.object_ref(r), Some((ObjectKind::Secret | ObjectKind::Certificate, _))))
                 .count();
-            let mut extra = Extra::default().var(
-                "what",
-                if secret_reads > 0 { "read secrets or certificates" } else { "only listed or read metadata" },
-            );
-            if secret_reads == 0 {
-                extra = extra.severity(Severity::Low);
-            }
-            Finding::new(ctx, input.rule, plain(&rows), extra)
+            // Novelty alone is weak evidence (people do start using vaults): Low here, raised to Medium when
+            // it is part of an incident with other findings (chain.rs) — then it dates the first access.
+            let what = if secret_reads > 0 { "read secrets or certificates" } else { "only listed or read metadata" };
+            Finding::new(ctx, input.rule, plain(&rows), Extra::default().var("what", what))
         })
         .collect())
 }
@@ -146,13 +131,15 @@ fn crypto_new_pair(input: &Input) -> Outcome {
         .filter(|rows| seen.insert(pair(rows[0])))
         .map(|rows| {
             let user = ctx.store.dicts.identities.get(ctx.identity(rows[0])).kind() == IdentityKind::User;
-            let mut extra = Extra::default();
-            if user {
-                extra =
-                    extra.severity(Severity::High).var("who", "a person, not the workload that normally uses the key");
+            // A person using a key for crypto is the catalogue's High case; a workload new to a key is usually
+            // a job that runs rarely.
+            let extra = if user {
+                Extra::default()
+                    .severity(Severity::High)
+                    .var("who", "a person, not the workload that normally uses the key")
             } else {
-                extra = extra.var("who", "an identity that had not used this key before");
-            }
+                Extra::default().severity(Severity::Low).var("who", "a workload that had not used this key before")
+            };
             Finding::new(ctx, input.rule, plain(&rows), extra)
         })
         .collect())

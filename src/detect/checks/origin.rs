@@ -3,14 +3,15 @@
 //! (KV-14), hosting / VPS networks (KV-15), threat-intel addresses (KV-16). All reference data comes from the
 //! analyst's files; a check without the data it needs says so and is listed as skipped.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use crate::event::{IdentityKind, Ticks};
 use crate::intel::is_internal;
 
 use super::super::finding::{Extra, Finding};
-use super::{Check, Input, Outcome, clusters, per_ip, plain, who_where};
+use super::{Check, Input, Outcome, baseline_end, clusters, per_ip, plain, who_where};
+use crate::detect::ctx::ticks;
 use crate::detect::severity::Severity;
 
 pub const FIREWALL_BLOCKED: Check = Check {
@@ -35,6 +36,7 @@ pub const IMPOSSIBLE_TRAVEL: Check = Check {
         ("window", "span in which the countries are counted (default 60m)"),
         ("min_countries", "distinct countries that fire (default 2)"),
         ("min_asns", "distinct networks (ASNs) that fire (default 3)"),
+        ("max_kmh", "implied travel speed between consecutive calls that fires, with a City database (default 900)"),
     ],
 };
 pub const TOR_EXIT: Check = Check {
@@ -45,7 +47,13 @@ pub const TOR_EXIT: Check = Check {
 pub const HOSTING_NETWORK: Check = Check {
     name: "hosting_network",
     run: hosting_network,
-    params: &[("gap", "events within this gap are one finding (default 1h)")],
+    params: &[
+        ("gap", "events within this gap are one finding (default 1h)"),
+        (
+            "baseline_fraction",
+            "share of the case's timeline whose networks are the identity's usual ones (default 0.2)",
+        ),
+    ],
 };
 pub const THREAT_INTEL: Check = Check {
     name: "threat_intel_ip",
@@ -73,6 +81,9 @@ fn firewall_blocked(input: &Input) -> Outcome {
     let firewall: Vec<bool> = (0..ctx.store.dicts.descriptions.len() as u32)
         .map(|id| ctx.store.dicts.descriptions.get(id).to_ascii_lowercase().contains(FIREWALL_TEXT))
         .collect();
+    // A denial of a private (VNet, private endpoint) address is a network configuration matter, not a token
+    // used from elsewhere: the catalogue looks at public addresses.
+    let public = per_ip(ctx, |ip| !is_internal(ip));
     // Addresses each identity succeeded from: a firewall denial from one of them is routine.
     let mut known: HashSet<(u32, u32)> = HashSet::new();
     let mut hits = Vec::new();
@@ -85,6 +96,7 @@ fn firewall_blocked(input: &Input) -> Outcome {
             known.insert((identity, ctx.ip(r)));
         } else if ctx.status_code(r) == Some(403)
             && firewall[ctx.store.cols.description[r] as usize]
+            && public[ctx.ip(r) as usize]
             && !known.contains(&(identity, ctx.ip(r)))
         {
             hits.push(r);
@@ -232,6 +244,18 @@ fn impossible_travel(input: &Input) -> Outcome {
             _ => (None, None),
         })
         .collect();
+    let located: Vec<Option<(f64, f64)>> = ctx
+        .store
+        .dicts
+        .ips
+        .values()
+        .iter()
+        .map(|v| {
+            v.addr.filter(|&ip| outside(input, ip)).and_then(|ip| geo.location(ip)).map(|l| (l.latitude, l.longitude))
+        })
+        .collect();
+    let max_kmh = input.params.float("max_kmh", 900.0);
+    let mut last_place: HashMap<u32, usize> = HashMap::new();
     let mut recent: HashMap<u32, Vec<usize>> = HashMap::new();
     let mut out = Vec::new();
     let mut quiet_until: HashMap<u32, i64> = HashMap::new();
@@ -240,6 +264,29 @@ fn impossible_travel(input: &Input) -> Outcome {
         let (country, asn) = &place[ctx.ip(r) as usize];
         if identity == 0 || !ctx.ok(r) || (country.is_none() && asn.is_none()) {
             continue;
+        }
+        // Implied speed between consecutive located calls (City database): farther than 500 km faster than
+        // an airliner. GeoIP city positions are rough, hence the distance floor.
+        if let Some(here) = located[ctx.ip(r) as usize] {
+            if let Some(&p) = last_place.get(&identity)
+                && let Some(there) = located[ctx.ip(p) as usize]
+            {
+                let km = distance_km(there, here);
+                let hours = (ctx.time(r) - ctx.time(p)) as f64 / ticks(3600) as f64;
+                if km > 500.0 && km / hours.max(1.0 / 60.0) > max_kmh {
+                    let extra = Extra::default()
+                        .var(
+                            "countries",
+                            format!(
+                                "places {km:.0} km apart within {}",
+                                crate::detect::explain::duration(ctx.time(r) - ctx.time(p))
+                            ),
+                        )
+                        .var("asns", "several");
+                    out.push(Finding::new(ctx, input.rule, plain(&[p, r]), extra));
+                }
+            }
+            last_place.insert(identity, r);
         }
         let list = recent.entry(identity).or_default();
         list.retain(|&p| ctx.time(r) - ctx.time(p) <= window);
@@ -259,6 +306,13 @@ fn impossible_travel(input: &Input) -> Outcome {
         }
     }
     Ok(out)
+}
+
+/// Great-circle distance between two (latitude, longitude) points in degrees.
+fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
 }
 
 fn tor_exit(input: &Input) -> Outcome {
@@ -307,8 +361,22 @@ fn hosting_network(input: &Input) -> Outcome {
             i.hosting_asns.as_ref()?.contains(&asn.number).then(|| format!("AS{} {}", asn.number, asn.org))
         })
         .collect();
-    let hits = ctx.rows().filter(|&r| ctx.ok(r) && ctx.identity(r) != 0 && hosting[ctx.ip(r) as usize].is_some());
-    Ok(clusters(ctx, hits.map(|r| (who_where(ctx, r), r)), gap)
+    // An identity that already worked from that network in the baseline period is doing what it always does.
+    let end = baseline_end(ctx, &input.params).unwrap_or(i64::MIN);
+    let mut usual: HashSet<(u32, &str)> = HashSet::new();
+    let mut hits = Vec::new();
+    for r in ctx.rows() {
+        let Some(network) = hosting[ctx.ip(r) as usize].as_deref() else { continue };
+        if !ctx.ok(r) || ctx.identity(r) == 0 {
+            continue;
+        }
+        if ctx.time(r) < end {
+            usual.insert((ctx.identity(r), network));
+        } else if !usual.contains(&(ctx.identity(r), network)) {
+            hits.push(r);
+        }
+    }
+    Ok(clusters(ctx, hits.into_iter().map(|r| (who_where(ctx, r), r)), gap)
         .into_iter()
         .map(|rows| {
             let network = hosting[ctx.ip(rows[0]) as usize].clone().unwrap_or_default();

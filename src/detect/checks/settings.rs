@@ -3,7 +3,7 @@
 //! customer-managed-key ransomware chain (KV-29). They read `Store::settings`, which ingestion fills from
 //! AuditEvent vault records and Activity Log request bodies alike.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::net::IpAddr;
 
 use crate::event::Plane;
@@ -35,6 +35,11 @@ pub const CMK_RANSOMWARE: Check = Check {
     params: &[("within", "from the key's creation to its deletion (default 24h)")],
 };
 
+/// Settings records whose request did not fail, in row order: what the vault's state is built from.
+fn successful<'a>(ctx: &'a Ctx) -> impl Iterator<Item = (usize, &'a crate::event::VaultSettings)> + 'a {
+    ctx.store.settings.iter().map(|(r, s)| (*r as usize, s)).filter(move |&(r, _)| !ctx.failed(r))
+}
+
 /// Did this row change the vault (as opposed to reporting its state, like `VaultGet`)?
 fn is_write(ctx: &Ctx, row: usize) -> bool {
     let name = ctx.op_name(row).to_ascii_lowercase();
@@ -50,15 +55,18 @@ fn rbac_downgrade(input: &Input) -> Outcome {
     let ctx = input.ctx;
     let mut state: HashMap<u32, bool> = HashMap::new();
     let mut out = Vec::new();
-    for (row, s) in ctx.store.settings.iter().map(|(r, s)| (*r as usize, s)) {
+    // A vault record states the whole configuration, so only a change from a known RBAC state is evidence;
+    // refused writes change nothing.
+    for (row, s) in successful(ctx) {
         let Some(rbac) = s.rbac_authorization else { continue };
         let before = state.insert(ctx.vault(row), rbac);
-        if !rbac && is_write(ctx, row) && before != Some(false) {
-            let was = match before {
-                Some(true) => "was Azure RBAC before",
-                _ => "earlier state not in the loaded logs",
-            };
-            out.push(Finding::new(ctx, input.rule, plain(&[row]), Extra::default().var("before", was)));
+        if !rbac && is_write(ctx, row) && before == Some(true) {
+            out.push(Finding::new(
+                ctx,
+                input.rule,
+                plain(&[row]),
+                Extra::default().var("before", "was Azure RBAC before"),
+            ));
         }
     }
     Ok(out)
@@ -139,15 +147,16 @@ fn gaps(input: &Input) -> Vec<Finding> {
     out
 }
 
-/// Why an allow rule opens the vault wide: very short prefixes and 0.0.0.0/0, or outside the known ranges.
+/// Why an allow rule opens the vault: a very short prefix (0.0.0.0/0 …/8), or outside the known ranges.
 fn wide(input: &Input, rule: &str) -> Option<String> {
     let p = Prefix::parse(rule.trim()).ok()?;
     let max = if p.addr().is_ipv4() { 32 } else { 128 };
     if p.prefix_len() <= if max == 32 { 8 } else { 32 } {
         return Some(format!("{rule} (almost everything)"));
     }
-    let known = input.intel.egress.as_ref().is_some_and(|e| e.contains(p.addr()));
-    (!known).then(|| format!("{rule} (not a known range)"))
+    // "Not a known range" needs the analyst's known ranges (egress.txt); without them only wide rules count.
+    let egress = input.intel.egress.as_ref()?;
+    (!egress.contains(p.addr())).then(|| format!("{rule} (not a known range)"))
 }
 
 fn network_widened(input: &Input) -> Outcome {
@@ -157,7 +166,19 @@ fn network_widened(input: &Input) -> Outcome {
     // The last known network state per vault: a vault record states the whole configuration, so only a change
     // towards more exposure is evidence — a record that merely restates an open vault is not.
     let mut known: HashMap<u32, (Option<bool>, Option<bool>)> = HashMap::new();
-    for (row, s) in ctx.store.settings.iter().map(|(r, s)| (*r as usize, s)) {
+    let mut rules_known: HashMap<u32, Vec<Box<str>>> = HashMap::new();
+    for (row, s) in successful(ctx) {
+        // Firewall rules the record adds: named as added, or new in its full list compared with the last
+        // known list (an Activity Log request body with no earlier list: all of them).
+        let request = ctx.op_name(row).contains('/');
+        let mut added_rules: Vec<Box<str>> = s.added_ip_rules.clone();
+        if !s.ip_rules.is_empty() {
+            match rules_known.insert(ctx.vault(row), s.ip_rules.clone()) {
+                Some(old) => added_rules.extend(s.ip_rules.iter().filter(|r| !old.contains(r)).cloned()),
+                None if request => added_rules.extend(s.ip_rules.iter().cloned()),
+                None => {}
+            }
+        }
         let open_acl = s.default_action.as_deref().map(|a| a.eq_ignore_ascii_case("allow"));
         let public = s.public_network_access.as_deref().map(|a| a.eq_ignore_ascii_case("enabled"));
         let before = known.entry(ctx.vault(row)).or_default();
@@ -178,7 +199,7 @@ fn network_widened(input: &Input) -> Outcome {
         if public == Some(true) && was.1 == Some(false) {
             why.push("publicNetworkAccess Disabled → Enabled".to_string());
         }
-        let added: Vec<String> = s.added_ip_rules.iter().filter_map(|r| wide(input, r)).collect();
+        let added: Vec<String> = added_rules.iter().filter_map(|r| wide(input, r)).collect();
         if !added.is_empty() {
             why.push(format!("allowed {}", added.join(", ")));
         }
@@ -189,7 +210,7 @@ fn network_widened(input: &Input) -> Outcome {
             continue;
         }
         // A read from a newly allowed address soon after: the opening was used.
-        let allowed: Vec<Prefix> = s.added_ip_rules.iter().filter_map(|r| Prefix::parse(r.trim()).ok()).collect();
+        let allowed: Vec<Prefix> = added_rules.iter().filter_map(|r| Prefix::parse(r.trim()).ok()).collect();
         let t0 = ctx.time(row);
         let vault = ctx.vault(row);
         let used: Vec<usize> = (row + 1..ctx.len())
@@ -229,7 +250,7 @@ fn protection_weakened(input: &Input) -> Outcome {
     // As for the network: a change is evidence, a restated configuration is not (Activity Log request bodies
     // are requests, so they count even without a known earlier state).
     let mut known: HashMap<u32, (Option<u32>, Option<bool>)> = HashMap::new();
-    for (row, s) in ctx.store.settings.iter().map(|(r, s)| (*r as usize, s)) {
+    for (row, s) in successful(ctx) {
         let before = known.entry(ctx.vault(row)).or_default();
         let was = *before;
         before.0 = s.soft_delete_days.or(before.0);

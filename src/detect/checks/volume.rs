@@ -2,7 +2,9 @@
 //! mean + 3σ over its active span, as Sentinel's time-series rule), and an identity touching many more vaults
 //! in a day than it usually does (KV-21).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use hashbrown::{HashMap, HashSet};
 
 use crate::detect::ctx::ticks;
 use crate::store::Dim;
@@ -17,6 +19,7 @@ pub const VOLUME_ANOMALY: Check = Check {
         ("sigmas", "how many standard deviations above the mean an hour must be (default 3)"),
         ("min_mean", "the baseline mean per hour must exceed this (default 5)"),
         ("operations", "which operations are counted"),
+        ("peak_factor", "and more than this many times the value's busiest other hour (default 1.5)"),
     ],
 };
 pub const VAULT_FAN_OUT: Check = Check {
@@ -26,6 +29,7 @@ pub const VAULT_FAN_OUT: Check = Check {
         ("min_vaults", "distinct vaults in a day that fire (default 5)"),
         ("factor", "and at least this many times the identity's usual daily count (default 3)"),
         ("new_min_vaults", "distinct vaults that fire for an identity with no earlier day (default 3)"),
+        ("baseline_fraction", "share of the case's timeline whose days are baseline only (default 0.2)"),
     ],
 };
 
@@ -41,41 +45,57 @@ fn volume_anomaly(input: &Input) -> Outcome {
     let ops = input.params.strings("operations", &["SecretGet", "KeyGet", "VaultGet"]);
     let names: Vec<&str> = ops.iter().map(String::as_str).collect();
     let counted = ctx.op_set(&names);
+    let peak = input.params.float("peak_factor", 1.5);
+    let hour = ticks(HOUR);
     let mut out = Vec::new();
     for dim in [Dim::Vault, Dim::Identity] {
-        // Rows per (value, hour).
-        let mut hours: HashMap<u32, BTreeMap<i64, Vec<usize>>> = HashMap::new();
+        // Counts per (value, hour) first; rows are gathered only for the hours that fire.
+        let mut hours: HashMap<u32, BTreeMap<i64, u32>> = HashMap::new();
         for r in ctx.rows() {
             let v = ctx.dim(dim, r);
-            if v != 0 && ctx.ok(r) && counted[ctx.op(r) as usize] {
-                hours.entry(v).or_default().entry(ctx.time(r) / ticks(HOUR)).or_default().push(r);
+            if v != 0 && counted[ctx.op(r) as usize] && ctx.ok(r) {
+                *hours.entry(v).or_default().entry(ctx.time(r).div_euclid(hour)).or_default() += 1;
             }
         }
-        let mut values: Vec<_> = hours.into_iter().collect();
-        values.sort_by_key(|(v, _)| *v);
-        for (_, bins) in values {
+        let mut fired: Vec<(u32, i64, f64)> = Vec::new();
+        for (&v, bins) in &hours {
             let (Some(&first), Some(&last)) = (bins.keys().next(), bins.keys().next_back()) else { continue };
             let span = (last - first + 1) as f64;
             if span < 24.0 {
                 continue; // less than a day of history: no baseline
             }
-            // Sums over every hour of the active span (empty hours count as 0); each hour is judged against
-            // the others, so a burst does not hide itself in its own baseline.
-            let sum: f64 = bins.values().map(|r| r.len() as f64).sum();
-            let squares: f64 = bins.values().map(|r| (r.len() as f64).powi(2)).sum();
-            for rows in bins.values() {
-                let n = rows.len() as f64;
+            // Every hour of the active span counts (empty ones as 0); each hour is judged against the others,
+            // so a burst does not hide in its own baseline. It must also be a new peak for this value.
+            let sum: f64 = bins.values().map(|&n| n as f64).sum();
+            let squares: f64 = bins.values().map(|&n| (n as f64).powi(2)).sum();
+            let mut sorted: Vec<u32> = bins.values().copied().collect();
+            sorted.sort_unstable();
+            let (top, second) =
+                (sorted[sorted.len() - 1] as f64, sorted.iter().rev().nth(1).map_or(0.0, |&n| n as f64));
+            for (&h, &n) in bins {
+                let n = n as f64;
                 let others = span - 1.0;
                 let mean = (sum - n) / others;
-                let var = ((squares - n * n) / others - mean * mean).max(0.0);
-                if mean > min_mean && n > mean + sigmas * var.sqrt() {
-                    let extra = Extra::default()
-                        .var("per", if dim == Dim::Vault { "vault" } else { "identity" })
-                        .var("mean", format!("{mean:.1}"))
-                        .var("hour_count", rows.len().to_string());
-                    out.push(Finding::new(ctx, input.rule, plain(rows), extra));
+                let sd = (((squares - n * n) / others) - mean * mean).max(0.0).sqrt();
+                let highest_other = if n == top { second } else { top };
+                if mean > min_mean && n > mean + sigmas * sd && n > peak * highest_other {
+                    fired.push((v, h, mean));
                 }
             }
+        }
+        fired.sort_by_key(|&(v, h, _)| (h, v));
+        for (v, h, mean) in fired {
+            let rows: Vec<usize> = ctx
+                .rows()
+                .skip_while(|&r| ctx.time(r).div_euclid(hour) < h)
+                .take_while(|&r| ctx.time(r).div_euclid(hour) == h)
+                .filter(|&r| ctx.dim(dim, r) == v && counted[ctx.op(r) as usize] && ctx.ok(r))
+                .collect();
+            let extra = Extra::default()
+                .var("per", if dim == Dim::Vault { "vault" } else { "identity" })
+                .var("mean", format!("{mean:.1}"))
+                .var("hour_count", rows.len().to_string());
+            out.push(Finding::new(ctx, input.rule, plain(&rows), extra));
         }
     }
     Ok(out)
@@ -105,10 +125,15 @@ fn vault_fan_out(input: &Input) -> Outcome {
     }
     let mut ids: Vec<_> = days.into_iter().collect();
     ids.sort_by_key(|(i, _)| *i);
+    // Days inside the baseline period are everyone's "first day": they teach, they are not judged.
+    let end = super::baseline_end(ctx, &input.params).unwrap_or(i64::MIN);
     let mut out = Vec::new();
     for (_, per_day) in ids {
         let counts: Vec<usize> = per_day.values().map(|(v, _)| v.len()).collect();
-        for (i, (vaults, rows)) in per_day.values().enumerate() {
+        for (i, (&d, (vaults, rows))) in per_day.iter().enumerate() {
+            if (d + 1) * day <= end {
+                continue;
+            }
             let earlier = &counts[..i];
             let n = vaults.len();
             let fires = if earlier.is_empty() {
