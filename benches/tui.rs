@@ -88,6 +88,9 @@ fn main() {
 
     let (store, _) = load_paths(&files, &Progress::default());
     println!("events {}", store.len());
+    if std::env::args().any(|a| a == "--breakdown") {
+        breakdown(&store);
+    }
     let mut app = new_app(store);
     let sink = Sink::default();
     let mut t = terminal(120, 40, sink.clone());
@@ -149,6 +152,70 @@ fn main() {
             sizes[sizes.len() / 2],
             sizes[0],
             sizes[sizes.len() - 1]
+        );
+    }
+}
+
+/// Where a fuzzy keystroke's time goes (`--breakdown`), each the fastest of 5 (the noise on shared cores is
+/// all upward): the selection without the cache, with it (the pattern narrowed from the one before it), the four
+/// pivot recounts and the histogram.
+fn breakdown(store: &kvtrail::store::Store) {
+    use kvtrail::store::{Clause, Dim, Filter, FuzzyCache};
+    use kvtrail::tui::counts::Histogram;
+    let d = &store.dicts;
+    println!(
+        "distinct: identities {} objects {} user agents {} uris {}",
+        d.identities.len(),
+        d.objects.len(),
+        d.user_agents.len(),
+        d.uris.len()
+    );
+    let timed = |f: &mut dyn FnMut()| {
+        let t0 = Instant::now();
+        f();
+        t0.elapsed()
+    };
+    {
+        let t0 = Instant::now();
+        let mut set = std::collections::HashSet::new();
+        let c = |d| store.column(d);
+        for i in 0..store.len() {
+            set.insert((c(Dim::Identity)[i], c(Dim::Object)[i], c(Dim::UserAgent)[i], store.cols.request_uri[i]));
+        }
+        println!("TUPLES {} in {:?}", set.len(), t0.elapsed());
+    }
+    let best = |f: &mut dyn FnMut() -> Duration| (0..5).map(|_| f()).min().unwrap_or_default();
+    let t_prepare = best(&mut || timed(&mut || FuzzyCache::default().prepare(store)));
+    println!("text laid out for matching (once per store, when the prompt opens): {}", ms(t_prepare));
+    let patterns = ["s", "se", "sec", "secr", "secre", "secret", "zq"];
+    for (i, p) in patterns.iter().enumerate() {
+        let f = Filter { clauses: vec![Clause::Fuzzy(p.to_string())] };
+        let sel = store.select(&f);
+        let t_sel = best(&mut || timed(&mut || drop(std::hint::black_box(store.select(&f)))));
+        let t_cached = best(&mut || {
+            let mut cache = FuzzyCache::default();
+            cache.prepare(store);
+            if i > 0 {
+                let before = Filter { clauses: vec![Clause::Fuzzy(patterns[i - 1].to_string())] };
+                cache.scope(|| store.select(&before));
+            }
+            timed(&mut || drop(std::hint::black_box(cache.scope(|| store.select(&f)))))
+        });
+        let t_fac = best(&mut || {
+            timed(&mut || {
+                for dim in [Dim::CallerIp, Dim::Identity, Dim::Vault, Dim::Operation] {
+                    std::hint::black_box(store.facets(dim, &sel));
+                }
+            })
+        });
+        let t_hist = best(&mut || timed(&mut || drop(std::hint::black_box(Histogram::compute(store, &sel, 118)))));
+        println!(
+            "{p:>8}: {:>9} rows; select {} (cached {}), 4 pivot recounts {}, histogram {}",
+            sel.len(),
+            ms(t_sel),
+            ms(t_cached),
+            ms(t_fac),
+            ms(t_hist)
         );
     }
 }

@@ -51,6 +51,8 @@ struct TuiArgs {
     /// Let the mouse focus panes, select rows and scroll (off by default: it breaks terminal text selection).
     #[arg(long)]
     mouse: bool,
+    #[command(flatten)]
+    detect: DetectArgs,
 }
 
 #[derive(Subcommand)]
@@ -249,6 +251,10 @@ fn print_stats(store: &Store, report: &LoadReport, json: bool, top: usize) -> io
 
 /// Opens the workbench; usage problems (a bad keymap, an unknown theme, no terminal) exit 2.
 fn workbench(inputs: Inputs, args: &TuiArgs) -> anyhow::Result<ExitCode> {
+    let paths = match &inputs {
+        Inputs::Paths(p) => p.clone(),
+        Inputs::Demo => Vec::new(),
+    };
     let usage = |msg: String| {
         eprintln!("kvtrail: {}", sanitize(&msg));
         Ok(ExitCode::from(2))
@@ -261,10 +267,21 @@ fn workbench(inputs: Inputs, args: &TuiArgs) -> anyhow::Result<ExitCode> {
     let Some(theme) = ThemeName::parse(&args.theme, no_color) else {
         return usage(format!("unknown theme `{}` (auto, 16, 256, mono)", args.theme));
     };
+    let (mut intel, rules) = match detection_setup(&args.detect, &paths) {
+        Ok(setup) => setup,
+        Err(e) => return usage(e),
+    };
+    // The demo brings its own reference data unless the analyst names some.
+    if matches!(inputs, Inputs::Demo) && args.detect.intel.is_none() {
+        let allow = intel.allow.take();
+        intel = kvtrail::demo::intel()?;
+        intel.allow = allow;
+    }
     if !io::stdout().is_terminal() {
         return usage("the workbench needs a terminal; `kvtrail stats` and `kvtrail export` work without one".into());
     }
-    tui::run::run(inputs, Options { keymap, theme: Theme::new(theme), mouse: args.mouse })?;
+    let (intel, rules) = (std::sync::Arc::new(intel), std::sync::Arc::new(rules));
+    tui::run::run(inputs, Options { keymap, theme: Theme::new(theme), mouse: args.mouse, intel, rules })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -29,9 +29,21 @@ fn app_with(store: Store, report: LoadReport) -> App {
     App::new(Arc::new(store), load, Keymap::default_map(), Theme::new(ThemeName::Ansi16), "test".into())
 }
 
+/// The demo as the runner shows it once loading and the detections are done.
 fn demo_app() -> App {
     let (store, report) = demo();
-    app_with(store, report)
+    let mut app = app_with(store, report);
+    detect(&mut app);
+    app
+}
+
+/// Runs the detections on the app's store and hands them over, as the runner's detector thread does.
+fn detect(app: &mut App) {
+    let intel = kvtrail::demo::intel().expect("demo intel");
+    let rules = kvtrail::detect::RuleSet::builtin().expect("rules");
+    let found = kvtrail::detect::run(&app.store, &intel, &rules);
+    let store = app.store.clone();
+    app.set_detections(&store, Arc::new(found));
 }
 
 /// Does what the runner does with effects, synchronously.
@@ -324,6 +336,67 @@ fn escape_sequences_reach_the_buffer_escaped() {
         let text = terminal.backend().to_string();
         assert!(text.contains(r"\x1b"), "escapes are shown escaped:\n{text}");
     }
+}
+
+#[test]
+fn findings_inline_filter_to_evidence_and_jump_between_flagged_events() {
+    let mut app = demo_app();
+    let findings = app.findings.findings().to_vec();
+    assert!(findings.len() >= 8, "the demo's scenarios are found");
+    // The certificate export (scenario 2): select it in the findings pane and filter to its evidence.
+    let i = findings.iter().position(|f| f.rule == "KV-07").expect("KV-07 found");
+    key(&mut app, "8");
+    for _ in 0..i {
+        key(&mut app, "down");
+    }
+    assert_eq!(app.findings.cursor, i);
+    let screen_findings = screen(&mut app, 120, 40);
+    assert!(screen_findings.contains("KV-07"), "{screen_findings}");
+    key(&mut app, "enter");
+    assert_eq!(app.focus, Pane::Events);
+    assert_eq!(app.crumbs.list.len(), 3, "identity, vault and time span");
+    let f = &findings[i];
+    let expected = (0..app.store.len())
+        .filter(|&r| {
+            app.store.column(Dim::Identity)[r] == f.identities[0]
+                && app.store.column(Dim::Vault)[r] == f.vaults[0]
+                && (f.first..=f.last).contains(&app.store.time(r).0)
+        })
+        .count();
+    assert_eq!(visible(&app), expected);
+    let row = app.selected_row().expect("an event");
+    let flag = app.findings.flag(row).expect("the cursor is on the evidence");
+    assert_eq!(app.findings.findings()[flag.finding as usize].rule, "KV-07");
+    let shown = screen(&mut app, 120, 40);
+    assert!(shown.contains("H1") && shown.contains("KV-07"), "{shown}");
+    // n / N walk the flagged events under the filter.
+    key(&mut app, "n");
+    let next = app.selected_row().expect("an event");
+    assert!(next > row && app.findings.flag(next).is_some());
+    key(&mut app, "N");
+    assert_eq!(app.selected_row(), Some(row));
+    // The pivot panes mark values involved in findings.
+    assert!(app.flagged(Dim::Identity, f.identities[0]).is_some_and(|s| s >= kvtrail::detect::Severity::High));
+    let benign = (1..app.store.cardinality(Dim::Identity) as u32).find(|&id| app.flagged(Dim::Identity, id).is_none());
+    assert!(benign.is_some(), "not every identity is marked");
+}
+
+#[test]
+fn detections_for_a_replaced_store_are_ignored() {
+    let mut app = demo_app();
+    assert!(!app.findings.findings().is_empty());
+    let old = app.store.clone();
+    app.replace_store(Arc::new(demo().0));
+    assert!(app.findings.findings().is_empty() && app.findings.running);
+    let stale = kvtrail::detect::run(
+        &old,
+        &kvtrail::demo::intel().expect("intel"),
+        &kvtrail::detect::RuleSet::builtin().expect("rules"),
+    );
+    app.set_detections(&old, Arc::new(stale));
+    assert!(app.findings.findings().is_empty(), "rows of another store would mark the wrong events");
+    detect(&mut app);
+    assert!(!app.findings.findings().is_empty());
 }
 
 #[test]

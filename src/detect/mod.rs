@@ -86,13 +86,13 @@ impl Detections {
         self.flags.iter().map(|(r, _)| *r)
     }
 
-    /// Ids of `dim` involved in findings (for the pivot markers), as a table over the dictionary.
-    pub fn involved(&self, store: &Store, dim: Dim) -> Vec<bool> {
-        let mut table = vec![false; store.cardinality(dim)];
-        for (row, _) in &self.flags {
+    /// Per id of `dim`: the most severe finding it is involved in (for the pivot markers).
+    pub fn involved(&self, store: &Store, dim: Dim) -> Vec<Option<Severity>> {
+        let mut table = vec![None; store.cardinality(dim)];
+        for (row, flag) in &self.flags {
             let id = store.cols.dims[dim as usize][*row as usize] as usize;
             if id != 0 && id < table.len() {
-                table[id] = true;
+                table[id] = table[id].max(Some(flag.severity));
             }
         }
         table

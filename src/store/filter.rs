@@ -2,8 +2,12 @@
 //! together, any value can be excluded, plus a time range, an outcome and a text match. A filter is an ordered
 //! list of clauses so the workbench can show each as a breadcrumb and pop the last one.
 
-use rayon::prelude::*;
+mod fuzzy;
 
+use std::sync::Arc;
+
+use self::fuzzy::Matches;
+pub use self::fuzzy::{FuzzyCache, fuzzy_is_match};
 use super::{Dim, Store};
 use crate::event::{Outcome, Ticks};
 
@@ -88,26 +92,11 @@ struct Mask {
     allowed: Vec<bool>,
 }
 
-/// Which ids of each text column a fuzzy pattern matches: identities, objects, user agents, request URIs.
-struct FuzzyMasks {
-    dims: Vec<Mask>,
-    uris: Vec<bool>,
-}
-
-/// Whether `pattern` fuzzy-matches `text` the way [`fuzzy_matcher`] decides it (its characters appear in order;
-/// smart case: a pattern with no upper-case letter ignores case), without scoring: filtering a million events
-/// asks this of every distinct value, and only the few rows drawn need the matched positions.
-pub fn fuzzy_is_match(text: &str, pattern: &str) -> bool {
-    let ignore_case = !pattern.chars().any(char::is_uppercase);
-    let mut want = pattern.chars().peekable();
-    for c in text.chars() {
-        let Some(&w) = want.peek() else { return true };
-        let hit = if ignore_case { c == w || c.to_lowercase().eq(w.to_lowercase()) } else { c == w };
-        if hit {
-            want.next();
-        }
+impl Mask {
+    /// The column and the table a row is looked up in.
+    fn test<'a>(&'a self, store: &'a Store) -> (&'a [u32], &'a [bool]) {
+        (store.column(self.dim), &self.allowed)
     }
-    want.peek().is_none()
 }
 
 /// The fuzzy matcher every fuzzy filter uses (skim's algorithm, smart case: lower-case patterns ignore case).
@@ -138,19 +127,6 @@ impl Store {
         masks
     }
 
-    fn fuzzy_matches(&self, pattern: &str) -> FuzzyMasks {
-        let hit = |s: &str| fuzzy_is_match(s, pattern);
-        let dims = [Dim::Identity, Dim::Object, Dim::UserAgent]
-            .into_iter()
-            .map(|dim| Mask {
-                dim,
-                allowed: (0..self.cardinality(dim) as u32).map(|id| id != 0 && hit(&self.label(dim, id))).collect(),
-            })
-            .collect();
-        let uris = self.dicts.uris.values().par_iter().enumerate().map(|(id, u)| id != 0 && hit(u)).collect();
-        FuzzyMasks { dims, uris }
-    }
-
     /// The rows that pass `filter`.
     pub fn select(&self, filter: &Filter) -> Selection {
         let n = self.len();
@@ -160,8 +136,7 @@ impl Store {
         let (mut lo, mut hi) = (0usize, n);
         let mut masks: Vec<Mask> = Vec::new();
         let mut texts: Vec<Vec<Mask>> = Vec::new();
-        let mut outcomes: Vec<Outcome> = Vec::new();
-        let mut fuzzies: Vec<FuzzyMasks> = Vec::new();
+        let mut fuzzies: Vec<Arc<Matches>> = Vec::new();
         for dim in Dim::ALL {
             let ids = |negated: bool| -> Vec<u32> {
                 filter
@@ -204,27 +179,65 @@ impl Store {
                     }
                 }
                 Clause::Text(s) => texts.push(self.text_matches(s)),
-                Clause::Fuzzy(s) => fuzzies.push(self.fuzzy_matches(s)),
-                Clause::Outcome(o) => outcomes.push(*o),
+                Clause::Fuzzy(s) => fuzzies.push(FuzzyCache::matches(self, s)),
+                Clause::Outcome(o) => {
+                    let allowed = self.dicts.statuses.values().iter().map(|s| s.outcome == *o).collect();
+                    masks.push(Mask { dim: Dim::Status, allowed });
+                }
                 Clause::Is(..) | Clause::Not(..) => {}
             }
         }
-        let statuses = self.dicts.statuses.values();
-        let status_col = self.column(Dim::Status);
-        let rows = (lo..hi.max(lo))
-            .filter(|&i| {
-                masks.iter().all(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize])
-                    && texts.iter().all(|t| t.iter().any(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize]))
-                    && outcomes.iter().all(|&o| statuses[status_col[i] as usize].outcome == o)
-                    && fuzzies.iter().all(|f| {
-                        f.uris[self.cols.request_uri[i] as usize]
-                            || f.dims.iter().any(|m| m.allowed[self.cols.dims[m.dim as usize][i] as usize])
-                    })
-            })
-            .map(|i| i as u32)
-            .collect();
-        Selection::Rows(rows)
+        let mut conditions: Vec<AnyOf> = masks.iter().map(|m| vec![m.test(self)]).collect();
+        conditions.extend(texts.iter().map(|t| t.iter().map(|m| m.test(self)).collect()));
+        conditions.extend(fuzzies.iter().map(|f| f.condition(self)));
+        let t0 = std::time::Instant::now();
+        let r = Selection::Rows(scan(lo..hi.max(lo), &conditions));
+        eprintln!("TIMER scan {:?}", t0.elapsed());
+        r
     }
+}
+
+/// One condition of the row scan: a row meets it when, in any of these columns, its id's entry is true.
+type AnyOf<'a> = Vec<(&'a [u32], &'a [bool])>;
+
+/// The rows of `range` that meet every condition: a block of rows at a time, one tight loop per column (each
+/// row's id looked up in a yes/no table), then the rows that passed written out without a branch per row.
+fn scan(range: std::ops::Range<usize>, conditions: &[AnyOf]) -> Vec<u32> {
+    const BLOCK: usize = 4096;
+    let mut rows: Vec<u32> = Vec::new();
+    let (mut pass, mut hit) = ([true; BLOCK], [false; BLOCK]);
+    for start in range.clone().step_by(BLOCK) {
+        let end = (start + BLOCK).min(range.end);
+        let (pass, hit) = (&mut pass[..end - start], &mut hit[..end - start]);
+        pass.fill(true);
+        for any in conditions {
+            if let [(col, mask)] = any.as_slice() {
+                for (p, &id) in pass.iter_mut().zip(&col[start..end]) {
+                    *p &= mask[id as usize];
+                }
+                continue;
+            }
+            hit.fill(false);
+            for (col, mask) in any {
+                for (h, &id) in hit.iter_mut().zip(&col[start..end]) {
+                    *h |= mask[id as usize];
+                }
+            }
+            for (p, h) in pass.iter_mut().zip(hit.iter()) {
+                *p &= *h;
+            }
+        }
+        let at = rows.len();
+        rows.resize(at + pass.len(), 0);
+        let mut kept = 0;
+        for ((row, &p), out) in (start as u32..).zip(pass.iter()).zip(0..) {
+            let _ = out;
+            rows[at + kept] = row;
+            kept += p as usize;
+        }
+        rows.truncate(at + kept);
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -245,14 +258,75 @@ mod tests {
             "",
             "ÉCOLE-été",
             "a b c",
+            "\u{212a}elvin İstanbul ß",
         ];
-        let patterns =
-            ["brkglss", "BRK", "Moz", "moz", "zoe", "DB", "db", "x", "", "été", "ÉTÉ", "a c", "ac", "zz", "pw"];
+        // skim folds ASCII case only: `é` does not match `É`, nor `k` the Kelvin sign.
+        let patterns = [
+            "brkglss", "BRK", "Moz", "moz", "zoe", "DB", "db", "x", "", "été", "ÉTÉ", "é", "É", "école", "a c", "ac",
+            "zz", "pw", "k", "K", "\u{212a}", "i", "İ", "ss", "ß", "elvin",
+        ];
         let skim = fuzzy_matcher();
         for t in texts {
             for p in patterns {
                 assert_eq!(fuzzy_is_match(t, p), skim.fuzzy_match(t, p).is_some(), "{t:?} ~ {p:?}");
             }
         }
+    }
+
+    /// The narrowing cache must never change what is selected: typing a pattern, deleting from it, replacing it,
+    /// changing its case, alone and beside other clauses, always gives the uncached selection.
+    #[test]
+    fn cached_fuzzy_selection_equals_uncached() {
+        let (store, _) = crate::store::load::load(
+            crate::demo::sources().expect("demo"),
+            Vec::new(),
+            &crate::store::load::Progress::default(),
+        );
+        let vault = Clause::Is(Dim::Vault, store.column(Dim::Vault)[0]);
+        let mut cache = FuzzyCache::default();
+        let mut tested = 0;
+        let steps = [
+            "s",
+            "se",
+            "sec",
+            "secr",
+            "secre",
+            "secret", // typed
+            "secre",
+            "secr", // deleted
+            "secrt",
+            "sct", // edited in the middle, then shortened
+            "S",
+            "Se",
+            "SeC",
+            "sEc", // case
+            "brk",
+            "brkglss",
+            "brkglssz",
+            "b", // replaced, grown past every match, shortened to one letter
+            "k/s/",
+            "kvsecrets",
+            "/",
+            "é",
+            "",
+            "azcli",
+            "azcl",
+            "Azure",
+            "zzzz",
+        ];
+        for pattern in steps {
+            for others in [vec![], vec![vault.clone()], vec![Clause::Outcome(Outcome::Failure)]] {
+                let mut filter = Filter { clauses: others };
+                filter.push(Clause::Fuzzy(pattern.to_string()));
+                let cached = cache.scope(|| store.select(&filter));
+                assert_eq!(cached, store.select(&filter), "{pattern:?} with {filter:?}");
+                tested += cached.len();
+            }
+        }
+        assert!(tested > 0, "the patterns select something");
+        // A different store is never served from another one's matches.
+        let (other, _) = crate::store::load::load(Vec::new(), Vec::new(), &crate::store::load::Progress::default());
+        let filter = Filter { clauses: vec![Clause::Fuzzy("s".into())] };
+        assert_eq!(cache.scope(|| other.select(&filter)), Selection::Rows(Vec::new()));
     }
 }

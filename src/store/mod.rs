@@ -22,7 +22,7 @@ pub use batch::{Batch, DETAIL_CAP};
 pub use build::Builder;
 pub use dict::{Dict, TextDict};
 pub use facet::FacetRow;
-pub use filter::{Clause, Filter, Selection, fuzzy_is_match, fuzzy_matcher};
+pub use filter::{Clause, Filter, FuzzyCache, Selection, fuzzy_is_match, fuzzy_matcher};
 pub use filter_expr::FilterError;
 pub use load::{InputReport, LoadReport, Progress, Rejection};
 pub use view::{EventRecord, ObjectRecord, SettingsRecord};

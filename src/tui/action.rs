@@ -56,7 +56,9 @@ actions! {
     PageDown => "page_down", "page down", "move down a page";
     Top => "top", "top", "go to the first row";
     Bottom => "bottom", "bottom", "go to the last row";
-    Drill => "drill", "filter to", "filter to this value (timeline: to the marked span)";
+    Drill => "drill", "filter to", "filter to this value (timeline: to the marked span; findings: to its evidence)";
+    NextFlagged => "next_flagged", "next flagged", "jump to the next event flagged by a finding";
+    PrevFlagged => "prev_flagged", "prev flagged", "jump to the previous event flagged by a finding";
     Exclude => "exclude", "exclude", "filter this value out";
     AddToFilter => "add_to_filter", "or", "also keep this value (OR within the pane)";
     PopFilter => "pop_filter", "pop filter", "remove the last filter";

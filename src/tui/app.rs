@@ -12,11 +12,13 @@ use fuzzy_matcher::FuzzyMatcher;
 use super::action::Action;
 use super::counts::{Counts, Histogram};
 use super::crumbs::{Crumb, Crumbs};
+use super::findings::FindingsView;
 use super::keymap::{Context, Key, Keymap, Lookup};
 use super::pane::Pane;
 use super::theme::Theme;
-use crate::event::Outcome;
-use crate::store::{Clause, Dim, FacetRow, LoadReport, Progress, Store, fuzzy_matcher};
+use crate::detect::Detections;
+use crate::event::{Outcome, Ticks};
+use crate::store::{Clause, Dim, FacetRow, FuzzyCache, LoadReport, Progress, Store, fuzzy_matcher};
 
 /// How a pivot pane orders its values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -133,6 +135,7 @@ pub struct Viewports {
     pub detail: usize,
     pub overlay: usize,
     pub timeline: usize,
+    pub findings: usize,
 }
 
 pub struct App {
@@ -151,6 +154,8 @@ pub struct App {
     pub zoom: bool,
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
+    /// The event fuzzy filter's recent matches: a keystroke that extends the pattern re-tests only those.
+    pub fuzzy: FuzzyCache,
     pub keymap: Keymap,
     pub pending: Vec<Key>,
     pub theme: Theme,
@@ -161,6 +166,8 @@ pub struct App {
     pub viewports: Viewports,
     /// The title of the dataset (input names), for the status line.
     pub title: String,
+    /// Detection results for the store on screen, and the findings pane's cursor.
+    pub findings: FindingsView,
 }
 
 impl App {
@@ -181,14 +188,16 @@ impl App {
             zoom: false,
             overlay: None,
             prompt: None,
+            fuzzy: FuzzyCache::default(),
             keymap,
             pending: Vec::new(),
             theme,
             message: None,
             quit: false,
             effects: Vec::new(),
-            viewports: Viewports { pivot: 5, table: 10, detail: 10, overlay: 10, timeline: 60 },
+            viewports: Viewports { pivot: 5, table: 10, detail: 10, overlay: 10, timeline: 60, findings: 5 },
             title,
+            findings: FindingsView::default(),
         };
         app.recount();
         app
@@ -207,6 +216,8 @@ impl App {
     pub fn replace_store(&mut self, store: Arc<Store>) {
         let keep = self.selected_row().map(|r| (self.store.time(r), self.store.provenance(r)));
         self.store = store;
+        self.findings.invalidate();
+        self.fuzzy = FuzzyCache::default();
         self.crumbs.resolve(&self.store);
         self.recount();
         if let Some(pos) =
@@ -230,7 +241,7 @@ impl App {
 
     /// Recomputes counts after the filter or the store changed.
     pub fn recount(&mut self) {
-        self.counts = Counts::compute(&self.store, &self.crumbs);
+        self.counts = self.fuzzy.scope(|| Counts::compute(&self.store, &self.crumbs));
         for i in 0..4 {
             self.rebuild_pivot(i);
         }
@@ -359,6 +370,8 @@ impl App {
             Action::Bottom => self.move_by(isize::MAX / 2),
             Action::Left | Action::Right => self.sideways(if action == Action::Left { -1 } else { 1 }),
             Action::Drill => self.drill(),
+            Action::NextFlagged => self.jump_flagged(true),
+            Action::PrevFlagged => self.jump_flagged(false),
             Action::Exclude => self.pivot_value(false),
             Action::AddToFilter => self.pivot_value(true),
             Action::PopFilter => {
@@ -500,8 +513,77 @@ impl App {
             }
             Pane::Detail => self.detail_scroll = (self.detail_scroll as isize).saturating_add(delta).max(0) as usize,
             Pane::Timeline => self.sideways(delta.signum()),
+            Pane::Findings => self.findings.move_by(delta, self.viewports.findings),
             _ => {}
         }
+    }
+
+    /// Detections computed on `store`; ignored if another store has replaced it since.
+    pub fn set_detections(&mut self, store: &Arc<Store>, detections: Arc<Detections>) {
+        if Arc::ptr_eq(store, &self.store) {
+            self.findings.set(&self.store, detections);
+        }
+    }
+
+    /// Filters the workbench to the selected finding's evidence: its actor, its vaults and its time span, each
+    /// a breadcrumb (so it can be popped like any other filter); the evidence is marked in the table.
+    fn filter_to_finding(&mut self) {
+        let Some(f) = self.findings.selected() else {
+            self.message = Some("no finding selected".into());
+            return;
+        };
+        let mut crumbs = Vec::new();
+        if f.identities.len() == 1 || f.caller_ips.is_empty() {
+            crumbs.extend(f.identities.iter().map(|&i| Crumb::is(&self.store, Dim::Identity, i)));
+        } else {
+            crumbs.extend(f.caller_ips.iter().map(|&i| Crumb::is(&self.store, Dim::CallerIp, i)));
+        }
+        crumbs.extend(f.vaults.iter().map(|&v| Crumb::is(&self.store, Dim::Vault, v)));
+        let (from, to) = (Ticks(f.first), Ticks(f.last + 1));
+        crumbs.push(Crumb::plain(Clause::Within { from: Some(from), to: Some(to) }));
+        let first_row = f.evidence.first().map(|e| e.row as usize);
+        self.message = Some(format!("{} — {} evidence events", f.rule_label(), f.event_count));
+        let mut changed = false;
+        for c in crumbs {
+            changed |= self.crumbs.push(c);
+        }
+        if changed {
+            self.recount();
+        }
+        self.set_focus(Pane::Events);
+        if let Some(pos) = first_row.and_then(|r| self.counts.selection.position(r)) {
+            self.select_position(pos);
+        }
+    }
+
+    /// Moves the event cursor to the next (or previous) event flagged by a finding, among the events shown;
+    /// wraps around.
+    fn jump_flagged(&mut self, forward: bool) {
+        let Some(d) = self.findings.detections.clone() else {
+            self.message = Some("no findings (yet)".into());
+            return;
+        };
+        let shown: Vec<usize> = d.flagged_rows().filter_map(|r| self.counts.selection.position(r as usize)).collect();
+        let at = self.table.at;
+        let target = if forward {
+            shown.iter().find(|&&p| p > at).or(shown.first())
+        } else {
+            shown.iter().rev().find(|&&p| p < at).or(shown.last())
+        };
+        match target {
+            Some(&pos) => {
+                self.set_focus(Pane::Events);
+                self.select_position(pos);
+            }
+            None => self.message = Some("no flagged event under the current filter".into()),
+        }
+    }
+
+    fn select_position(&mut self, pos: usize) {
+        self.table.at = pos;
+        self.table.follow(self.viewports.table);
+        self.detail_scroll = 0;
+        self.request_raw();
     }
 
     /// Left / right: along the timeline; between the pivot panes.
@@ -543,7 +625,7 @@ impl App {
                 self.span_mark = None;
                 self.push(Crumb::plain(Clause::Within { from: Some(from), to: Some(to) }));
             }
-            Pane::Findings => self.message = Some("no findings to filter to".into()),
+            Pane::Findings => self.filter_to_finding(),
             Pane::Events => self.set_focus(Pane::Detail),
             _ => {
                 if let Some((dim, id)) = self.pivot_cursor() {
@@ -604,6 +686,9 @@ impl App {
             return;
         }
         self.overlay = None;
+        if self.focus == Pane::Events {
+            self.fuzzy.prepare(&self.store);
+        }
         let before = self.current_pattern(self.focus);
         self.prompt = Some(Prompt { pane: self.focus, text: before.clone(), before });
     }
@@ -687,8 +772,9 @@ impl App {
     }
 
     /// Pivot values marked as involved in a finding (filled by the detections).
-    pub fn flagged(&self, _dim: Dim, _id: u32) -> bool {
-        false
+    /// The most severe finding a pivot value is involved in, if any.
+    pub fn flagged(&self, dim: Dim, id: u32) -> Option<crate::detect::Severity> {
+        self.findings.involved(dim, id)
     }
 
     pub fn rejected(&self) -> u64 {

@@ -6,6 +6,7 @@ pub mod app;
 pub mod clipboard;
 pub mod counts;
 pub mod crumbs;
+pub mod findings;
 pub mod keymap;
 pub mod pane;
 pub mod panes;

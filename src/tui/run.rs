@@ -4,6 +4,7 @@
 //! and draws only when something changed.
 
 use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
@@ -18,7 +19,9 @@ use super::pane::Pane;
 use super::panes::{self, Areas};
 use super::terminal::Screen;
 use super::theme::Theme;
+use crate::detect::{self, Detections, RuleSet};
 use crate::ingest::source;
+use crate::intel::Intel;
 use crate::store::load::{LoadReport, Progress, load_staged};
 use crate::store::{Builder, Store};
 
@@ -32,12 +35,16 @@ pub struct Options {
     pub keymap: Keymap,
     pub theme: Theme,
     pub mouse: bool,
+    /// What the detections run with (reference data, rules); they run after every load step.
+    pub intel: Arc<Intel>,
+    pub rules: Arc<RuleSet>,
 }
 
 enum Msg {
     Partial(Arc<Store>),
     Loaded(Arc<Store>, LoadReport),
     Raw(RawRecord),
+    Detected(Arc<Store>, Arc<Detections>),
     Failed(String),
 }
 
@@ -74,6 +81,28 @@ fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSend
     });
 }
 
+/// Runs the detections on a thread of its own. Stores arrive after each load step; when several are waiting
+/// only the newest is examined (the older ones are already replaced on screen).
+fn spawn_detector(
+    intel: Arc<Intel>,
+    rules: Arc<RuleSet>,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> std_mpsc::Sender<Arc<Store>> {
+    let (store_tx, store_rx) = std_mpsc::channel::<Arc<Store>>();
+    std::thread::spawn(move || {
+        while let Ok(mut store) = store_rx.recv() {
+            while let Ok(newer) = store_rx.try_recv() {
+                store = newer;
+            }
+            let found = detect::run(&store, &intel, &rules);
+            if tx.send(Msg::Detected(store, Arc::new(found))).is_err() {
+                return;
+            }
+        }
+    });
+    store_tx
+}
+
 /// The original record of `row`, pretty-printed.
 pub fn raw_text(store: &Store, row: usize) -> Result<String, String> {
     store
@@ -95,6 +124,7 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
     let mut screen = Screen::enter(options.mouse)?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_loader(inputs, progress, tx.clone());
+    let detector = spawn_detector(options.intel.clone(), options.rules.clone(), tx.clone());
 
     let mut areas = Areas::default();
     screen.draw(|f| areas = panes::draw(f, &mut app).unwrap_or_default())?;
@@ -110,8 +140,15 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
             },
             Some(msg) = rx.recv() => {
                 match msg {
-                    Msg::Partial(store) => app.replace_store(store),
-                    Msg::Loaded(store, report) => app.finish_load(store, report),
+                    Msg::Partial(store) => {
+                        app.replace_store(store.clone());
+                        let _ = detector.send(store);
+                    }
+                    Msg::Loaded(store, report) => {
+                        app.finish_load(store.clone(), report);
+                        let _ = detector.send(store);
+                    }
+                    Msg::Detected(store, found) => app.set_detections(&store, found),
                     Msg::Raw(raw) => app.set_raw(raw),
                     Msg::Failed(e) => app.message = Some(e),
                 }

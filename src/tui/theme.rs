@@ -52,10 +52,15 @@ pub struct Theme {
     pub bar_failed: Style,
     /// The marked span on the timeline.
     pub span: Style,
-    pub flagged: Style,
+    /// Severity colours, lowest first; always shown with a letter too, never by colour alone.
+    pub severity: [Style; 4],
 }
 
 impl Theme {
+    pub fn of(&self, s: crate::detect::Severity) -> Style {
+        self.severity[s as usize]
+    }
+
     pub fn new(name: ThemeName) -> Theme {
         let mono = name == ThemeName::Mono;
         let fg = |c: Color| if mono { Style::new() } else { Style::new().fg(c) };
@@ -83,7 +88,12 @@ impl Theme {
             bar: fg(bar),
             bar_failed: fg(failed),
             span: Style::new().add_modifier(Modifier::REVERSED),
-            flagged: fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            severity: [
+                if mono { Style::new() } else { fg(dim) },
+                fg(Color::Yellow),
+                fg(failed).add_modifier(Modifier::BOLD),
+                fg(Color::Magenta).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            ],
         }
     }
 }

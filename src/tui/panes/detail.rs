@@ -46,6 +46,9 @@ pub fn fields(r: &EventRecord) -> Vec<(&'static str, String)> {
     for c in &r.access_changes {
         out.push(("access", format!("{} {} {}", c.change, c.principal, c.permissions)));
     }
+    if let Some(settings) = &r.settings {
+        out.push(("settings", settings.summary.clone()));
+    }
     out.push(("source", format!("{} @ byte {}", r.source, r.offset)));
     out.retain(|(_, v)| !v.trim().is_empty());
     out
@@ -81,6 +84,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     match app.selected_row() {
         None => lines.push(Line::styled("no event selected", theme.dim)),
         Some(row) => {
+            // The finding this event is evidence of comes first: it is why the analyst is looking.
+            if let Some(flag) = app.findings.flag(row)
+                && let Some(f) = app.findings.findings().get(flag.finding as usize)
+            {
+                let step = flag.step.map(|s| format!(", step {s}")).unwrap_or_default();
+                let head = format!("{} {} {}{step}", f.severity.as_str(), f.rule_label(), f.title);
+                lines.push(Line::styled(sanitize(&head).into_owned(), theme.of(f.severity)));
+            }
             let record = app.store.record(row, None);
             for (name, value) in fields(&record) {
                 let value = sanitize(&value).into_owned();

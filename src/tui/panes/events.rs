@@ -19,6 +19,8 @@ use crate::tui::pane::Pane;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Col {
+    /// Severity letter and sequence step of the finding this event is evidence of.
+    Flag,
     Time,
     Vault,
     Operation,
@@ -31,14 +33,33 @@ enum Col {
 
 impl Col {
     /// Display order.
-    const ORDER: [Col; 8] =
-        [Col::Time, Col::Vault, Col::Operation, Col::Object, Col::Status, Col::CallerIp, Col::Identity, Col::UserAgent];
+    const ORDER: [Col; 9] = [
+        Col::Flag,
+        Col::Time,
+        Col::Vault,
+        Col::Operation,
+        Col::Object,
+        Col::Status,
+        Col::CallerIp,
+        Col::Identity,
+        Col::UserAgent,
+    ];
     /// The order columns are kept in when space is short.
-    const PRIORITY: [Col; 8] =
-        [Col::Time, Col::Operation, Col::Status, Col::Identity, Col::CallerIp, Col::Vault, Col::Object, Col::UserAgent];
+    const PRIORITY: [Col; 9] = [
+        Col::Flag,
+        Col::Time,
+        Col::Operation,
+        Col::Status,
+        Col::Identity,
+        Col::CallerIp,
+        Col::Vault,
+        Col::Object,
+        Col::UserAgent,
+    ];
 
     fn title(self) -> &'static str {
         match self {
+            Col::Flag => "!",
             Col::Time => "time (UTC)",
             Col::Vault => "vault",
             Col::Operation => "operation",
@@ -53,6 +74,7 @@ impl Col {
     /// (minimum, preferred) width.
     fn widths(self) -> (u16, u16) {
         match self {
+            Col::Flag => (2, 2),
             Col::Time => (14, 19),
             Col::Vault => (10, 18),
             Col::Operation => (12, 22),
@@ -159,6 +181,14 @@ fn cell(app: &App, col: Col, width: u16, row: usize, failed: bool) -> (String, b
     let label = |d: Dim| sanitize(&store.label(d, store.column(d)[row])).into_owned();
     let plain = Style::new();
     match col {
+        Col::Flag => match app.findings.flag(row) {
+            // `H3`: a High finding, step 3 of its sequence; `C`: evidence of a Critical one.
+            Some(f) => {
+                let step = f.step.map(|s| if s < 10 { char::from(b'0' + s) } else { '+' }).unwrap_or(' ');
+                (format!("{}{step}", f.severity.letter()), false, app.theme.of(f.severity))
+            }
+            None => (String::new(), false, plain),
+        },
         Col::Time => {
             // `2026-10-01 00:01:58`, or `10-01 00:01:58` when narrow.
             let iso = store.time(row).to_iso();
@@ -196,9 +226,9 @@ mod tests {
             let cols = columns(width);
             let used: u16 = cols.iter().map(|(_, w)| *w).sum::<u16>() + cols.len().saturating_sub(1) as u16;
             assert!(used <= width.max(14), "{width}: {used}");
-            assert_eq!(cols[0].0, Col::Time);
+            assert_eq!(cols[0].0, Col::Flag);
         }
-        assert_eq!(columns(250).len(), 8);
+        assert_eq!(columns(250).len(), 9);
         assert!(columns(78).iter().any(|(c, _)| *c == Col::Identity));
     }
 }

@@ -42,14 +42,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
         .skip(p.top)
         .take(height)
         .map(|(n, r)| {
-            let mark = if app.flagged(dim, r.facet.id) {
-                Span::styled("!", theme.flagged)
+            // The letter of the most severe finding the value is involved in (colour and letter, so it reads
+            // without colour too).
+            let mark = if let Some(s) = app.flagged(dim, r.facet.id) {
+                Span::styled(s.letter().to_string(), theme.of(s))
             } else if chosen.contains(&r.facet.id) {
                 Span::styled("=", theme.crumb)
             } else {
                 Span::raw(" ")
             };
-            let mut name = vec![mark];
+            // A space after the marker: `H M app-…`, `H kv-prod` read as marker, then kind or name.
+            let mut name = vec![mark, Span::raw(" ")];
             if dim == Dim::Identity {
                 let kind = app.store.dicts.identities.get(r.facet.id).kind();
                 name.push(Span::styled(format!("{} ", kind.letter()), theme.dim));
