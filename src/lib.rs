@@ -2,6 +2,7 @@
 //!
 //! The layers read as the data flows; lower layers never import higher ones:
 //!
+//! * [`config`] — the user's configuration file (reference data, rules, allow-list).
 //! * [`event`]  — the domain values every layer shares (time, vault, operation, identity, object, IP).
 //! * [`intel`]  — offline reference data (service tags, Tor, GeoIP, threat intel, watchlist, allow-list).
 //! * [`ingest`] — bytes in every known log format → vocabulary-normalized records.
@@ -12,6 +13,7 @@
 //! * [`text`]   — making attacker-controlled strings safe to print.
 //! * [`tui`]    — the workbench: state, actions, keymaps, panes, terminal handling.
 
+pub mod config;
 pub mod demo;
 pub mod detect;
 pub mod event;

@@ -2,9 +2,11 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use kvtrail::config::Config;
 use kvtrail::detect::{self, RuleSet, Severity};
 use kvtrail::intel::{AllowList, Intel};
 use kvtrail::report::export::{self, ExportFormat};
@@ -159,7 +161,7 @@ struct ExportArgs {
 struct DetectArgs {
     /// Reference data: a directory with ServiceTags_Public_*.json, Tor exit lists, GeoLite2 .mmdb, a threat-intel
     /// list, a watchlist, allow-lists (README "Reference data"). Default: an `intel/` directory inside an input
-    /// directory, if there is one.
+    /// directory, if there is one, else `intel` in the configuration file ($XDG_CONFIG_HOME/kvtrail/config.toml).
     #[arg(long, value_name = "DIR")]
     intel: Option<String>,
     /// Rules in the catalogue's TOML format: add rules, or replace built-in ones (same id and form) to change
@@ -204,28 +206,33 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
     Severity::parse(text).ok_or_else(|| format!("`{text}` is not a severity (low, medium, high, critical)"))
 }
 
-/// The reference data and rules the detections run with; any problem is a usage error naming file and line.
+/// The reference data and rules the detections run with: the command line first, then an `intel/` directory
+/// inside an input directory, then the configuration file. Any problem is a usage error naming file and line.
 fn detection_setup(args: &DetectArgs, inputs: &[String]) -> Result<(Intel, RuleSet), String> {
+    let config = Config::load().map_err(|e| e.to_string())?;
     let dir = args
         .intel
         .clone()
-        .map(std::path::PathBuf::from)
-        .or_else(|| kvtrail::ingest::source::intel_dirs(inputs).into_iter().next());
+        .map(PathBuf::from)
+        .or_else(|| kvtrail::ingest::source::intel_dirs(inputs).into_iter().next())
+        .or(config.intel);
     let mut intel = match dir {
         Some(d) => Intel::load_dir(&d).map_err(|e| e.to_string())?,
         None => Intel::default(),
     };
-    if let Some(file) = &args.allow {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        let list = AllowList::parse(&text, file).map_err(|e| e.to_string())?;
+    for file in config.allow.into_iter().chain(args.allow.iter().map(PathBuf::from)) {
+        let shown = file.display().to_string();
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{shown}: {e}"))?;
+        let list = AllowList::parse(&text, &shown).map_err(|e| e.to_string())?;
         match &mut intel.allow {
             Some(existing) => existing.merge(list),
             None => intel.allow = Some(list),
         }
     }
     let mut files = Vec::new();
-    for file in &args.rules {
-        files.push((file.clone(), std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?));
+    for file in config.rules.into_iter().chain(args.rules.iter().map(PathBuf::from)) {
+        let shown = file.display().to_string();
+        files.push((shown.clone(), std::fs::read_to_string(&file).map_err(|e| format!("{shown}: {e}"))?));
     }
     let rules = RuleSet::with_files(&files).map_err(|e| e.to_string())?;
     Ok((intel, rules))

@@ -581,6 +581,21 @@ fn kv06_vault_list_versions_get_within_five_minutes() {
 }
 
 #[test]
+fn a_watched_object_raises_the_finding_one_level() {
+    // The same portal session, on a secret the analyst's watchlist names: Medium becomes High.
+    let mut case = Case::default();
+    stretch(&mut case);
+    portal_session(&mut case, DAY, [30, 30, 30]);
+    let watched = intel(&[("watchlist.txt", b"# break-glass and payment secrets\nkv-pay/secrets/db-*\n".to_vec())]);
+    let r = detect_intel(&case, &watched);
+    let f = r.one("KV-06");
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.explanation.contains("watchlist (kv-pay/secrets/db-*)"), "{}", f.explanation);
+    let unwatched = intel(&[("watchlist.txt", b"secrets/breakglass-*\n".to_vec())]);
+    assert_eq!(detect_intel(&case, &unwatched).one("KV-06").severity, Severity::Medium);
+}
+
+#[test]
 fn kv06_near_miss_gap_over_two_minutes() {
     // The last step comes 2 min 10 s after the previous one (whole session still under 5 minutes).
     let mut case = Case::default();

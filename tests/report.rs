@@ -227,3 +227,26 @@ fn a_tuned_threshold_and_an_allow_list_change_the_report() {
     let silenced = r["suppressed"].as_array().unwrap();
     assert!(silenced.iter().any(|s| s["rule"] == "KV-14" && s["reason"].as_str().unwrap().contains("pen test")));
 }
+
+#[test]
+fn the_configuration_file_supplies_rules_and_allow_list_and_typos_are_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("allowlist.toml"), "[[allow]]\nrule = \"KV-19\"\nreason = \"scanner team\"\n")
+        .unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "allow = \"allowlist.toml\"\n").unwrap();
+    let out = kvtrail()
+        .env("KVTRAIL_CONFIG", &config)
+        .args(["report", &demo_dir(), "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(r["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "KV-19"));
+    assert!(r["suppressed"].as_array().unwrap().iter().any(|s| s["rule"] == "KV-19"));
+    std::fs::write(&config, "allow = \"allowlist.toml\"\nrulez = []\n").unwrap();
+    let out = kvtrail().env("KVTRAIL_CONFIG", &config).args(["report", &demo_dir()]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.toml:2") && err.contains("rulez"), "{err}");
+}

@@ -22,6 +22,7 @@ pub mod severity;
 pub mod spec;
 mod suppress;
 mod threshold;
+mod watch;
 
 use rayon::prelude::*;
 
@@ -134,6 +135,7 @@ pub fn run(store: &Store, intel: &Intel, rules: &RuleSet) -> Detections {
     for f in &mut findings {
         f.kql = kql::for_finding(&ctx, f);
     }
+    watch::escalate(&ctx, intel, &mut findings);
     let (mut findings, suppressed) = suppress::apply(&ctx, intel, findings);
     let incidents = chain::link(&ctx, &mut findings);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.first.cmp(&b.first)).then(a.rule.cmp(&b.rule)));

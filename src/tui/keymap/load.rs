@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::error::KeymapError;
 use super::layer::{self, Layer};
 use super::{Keymap, merge, presets};
+use crate::config::config_home;
 
 /// The value of `extends` that ends the chain.
 const NONE: &str = "none";
@@ -71,16 +72,6 @@ pub fn check(spec: &str) -> Result<String, KeymapError> {
 /// `$HOME/.config/kvtrail/keymap.toml`; `None` when neither variable is usable.
 pub fn user_keymap_path() -> Option<PathBuf> {
     config_home().map(|dir| dir.join("kvtrail").join("keymap.toml"))
-}
-
-/// `$XDG_CONFIG_HOME` if set to an absolute path (the XDG spec says to ignore relative ones), else
-/// `$HOME/.config`.
-fn config_home() -> Option<PathBuf> {
-    let xdg = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
-    xdg.or_else(|| {
-        let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
-        Some(PathBuf::from(home).join(".config"))
-    })
 }
 
 /// `top` followed by the presets it extends, base first. `top_preset` is the preset `top` is, if any, so
