@@ -3,7 +3,7 @@
 //! blinding — and are shown as one incident. Named pairwise chains escalate: an RBAC downgrade (KV-05)
 //! followed by a self-grant (KV-03) within an hour is Critical.
 
-use super::ctx::{Ctx, ticks};
+use super::ctx::ticks;
 use super::finding::Finding;
 use super::severity::Severity;
 
@@ -39,7 +39,7 @@ fn root(parent: &mut [usize], mut i: usize) -> usize {
 }
 
 /// Links findings into incidents (groups of two or more) and applies the pairwise escalations.
-pub fn link(_ctx: &Ctx, findings: &mut [Finding]) -> Vec<Incident> {
+pub fn link(findings: &mut [Finding]) -> Vec<Incident> {
     escalate(findings);
     let n = findings.len();
     let mut parent: Vec<usize> = (0..n).collect();

@@ -137,7 +137,7 @@ pub fn run(store: &Store, intel: &Intel, rules: &RuleSet) -> Detections {
     }
     watch::escalate(&ctx, intel, &mut findings);
     let (mut findings, suppressed) = suppress::apply(&ctx, intel, findings);
-    let incidents = chain::link(&ctx, &mut findings);
+    let incidents = chain::link(&mut findings);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.first.cmp(&b.first)).then(a.rule.cmp(&b.rule)));
     // Incident indices follow the findings' new order.
     let incidents = chain::reindex(incidents, &findings);

@@ -147,7 +147,10 @@ fn grant_revoked(input: &Input) -> Outcome {
         let read = if target != 0 { reads_between(ctx, &reads, target, vault, t0, t1) } else { Vec::new() };
         evidence.extend(read.iter().map(|&r| Evidence { row: r as u32, step: Some(2) }));
         let mut extra = Extra::default()
-            .var("principal", ctx.label(crate::store::Dim::Identity, target).replace("anonymous", principal))
+            .var(
+                "principal",
+                if target == 0 { principal.to_string() } else { ctx.label(crate::store::Dim::Identity, target) },
+            )
             .var("gap", crate::detect::explain::duration(t1 - t0))
             .var("reads", read.len().to_string());
         if read.is_empty() {

@@ -8,7 +8,7 @@ use crate::detect::ctx::ticks;
 use crate::detect::severity::Severity;
 
 use super::super::finding::{Evidence, Extra, Finding};
-use super::{Check, Input, Outcome, clusters, plain};
+use super::{Check, GAP, Input, Outcome, clusters, plain};
 
 pub const BACKUP_RESTORE: Check = Check {
     name: "backup_restore",
@@ -19,11 +19,7 @@ pub const BACKUP_RESTORE: Check = Check {
         ("many", "objects backed up within an hour that make it High (default 5)"),
     ],
 };
-pub const RECOVERY: Check = Check {
-    name: "recovery",
-    run: recovery,
-    params: &[("gap", "events within this gap are one finding (default 1h)")],
-};
+pub const RECOVERY: Check = Check { name: "recovery", run: recovery, params: &[GAP] };
 
 const BACKUPS: [&str; 3] = ["SecretBackup", "KeyBackup", "CertificateBackup"];
 const RESTORES: [&str; 3] = ["SecretRestore", "KeyRestore", "CertificateRestore"];

@@ -34,6 +34,9 @@ pub struct Check {
     pub params: &'static [(&'static str, &'static str)],
 }
 
+/// The usual clustering parameter: events of one actor closer than this are one finding.
+pub const GAP: (&str, &str) = ("gap", "events within this gap are one finding (default 1h)");
+
 pub const REGISTRY: &[Check] = &[
     access::SELF_GRANT,
     access::GRANT_REVOKED,

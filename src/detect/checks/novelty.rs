@@ -9,7 +9,7 @@ use crate::event::{IdentityKind, ObjectKind};
 
 use super::super::finding::{Extra, Finding};
 use super::access::READS;
-use super::{Check, Input, Outcome, baseline_end, clusters, plain};
+use super::{Check, GAP, Input, Outcome, baseline_end, clusters, plain};
 use crate::detect::severity::Severity;
 
 pub const NEW_PRINCIPAL: Check = Check {
@@ -23,18 +23,12 @@ pub const NEW_PRINCIPAL: Check = Check {
 pub const UNUSUAL_CLIENT_APP: Check = Check {
     name: "unusual_client_app",
     run: unusual_client_app,
-    params: &[
-        ("apps", "client app ids that have no business on the Key Vault data plane (FOCI apps)"),
-        ("gap", "events within this gap are one finding (default 1h)"),
-    ],
+    params: &[("apps", "client app ids that have no business on the Key Vault data plane (FOCI apps)"), GAP],
 };
 pub const CRYPTO_NEW_PAIR: Check = Check {
     name: "crypto_new_pair",
     run: crypto_new_pair,
-    params: &[
-        ("baseline_fraction", "share of the case's timeline used as baseline (default 0.2)"),
-        ("gap", "events within this gap are one finding (default 1h)"),
-    ],
+    params: &[("baseline_fraction", "share of the case's timeline used as baseline (default 0.2)"), GAP],
 };
 
 fn new_principal(input: &Input) -> Outcome {

@@ -10,7 +10,7 @@ use crate::event::{IdentityKind, Ticks};
 use crate::intel::is_internal;
 
 use super::super::finding::{Extra, Finding};
-use super::{Check, Input, Outcome, baseline_end, clusters, per_ip, plain, who_where};
+use super::{Check, GAP, Input, Outcome, baseline_end, clusters, per_ip, plain, who_where};
 use crate::detect::ctx::ticks;
 use crate::detect::severity::Severity;
 
@@ -19,16 +19,9 @@ pub const FIREWALL_BLOCKED: Check = Check {
     run: firewall_blocked,
     params: &[("gap", "events of one identity and address within this gap are one finding (default 24h)")],
 };
-pub const WORKLOAD_OUTSIDE_AZURE: Check = Check {
-    name: "workload_outside_azure",
-    run: workload_outside_azure,
-    params: &[("gap", "events within this gap are one finding (default 1h)")],
-};
-pub const TOKEN_IP_MISMATCH: Check = Check {
-    name: "token_ip_mismatch",
-    run: token_ip_mismatch,
-    params: &[("gap", "events within this gap are one finding (default 1h)")],
-};
+pub const WORKLOAD_OUTSIDE_AZURE: Check =
+    Check { name: "workload_outside_azure", run: workload_outside_azure, params: &[GAP] };
+pub const TOKEN_IP_MISMATCH: Check = Check { name: "token_ip_mismatch", run: token_ip_mismatch, params: &[GAP] };
 pub const IMPOSSIBLE_TRAVEL: Check = Check {
     name: "impossible_travel",
     run: impossible_travel,
@@ -39,27 +32,19 @@ pub const IMPOSSIBLE_TRAVEL: Check = Check {
         ("max_kmh", "implied travel speed between consecutive calls that fires, with a City database (default 900)"),
     ],
 };
-pub const TOR_EXIT: Check = Check {
-    name: "tor_exit",
-    run: tor_exit,
-    params: &[("gap", "events within this gap are one finding (default 1h)")],
-};
+pub const TOR_EXIT: Check = Check { name: "tor_exit", run: tor_exit, params: &[GAP] };
 pub const HOSTING_NETWORK: Check = Check {
     name: "hosting_network",
     run: hosting_network,
     params: &[
-        ("gap", "events within this gap are one finding (default 1h)"),
+        GAP,
         (
             "baseline_fraction",
             "share of the case's timeline whose networks are the identity's usual ones (default 0.2)",
         ),
     ],
 };
-pub const THREAT_INTEL: Check = Check {
-    name: "threat_intel_ip",
-    run: threat_intel,
-    params: &[("gap", "events within this gap are one finding (default 1h)")],
-};
+pub const THREAT_INTEL: Check = Check { name: "threat_intel_ip", run: threat_intel, params: &[GAP] };
 
 fn has_country(geo: &crate::intel::Geo) -> bool {
     geo.country_db.is_some() || geo.city_db.is_some()
@@ -274,16 +259,11 @@ fn impossible_travel(input: &Input) -> Outcome {
                 let km = distance_km(there, here);
                 let hours = (ctx.time(r) - ctx.time(p)) as f64 / ticks(3600) as f64;
                 if km > 500.0 && km / hours.max(1.0 / 60.0) > max_kmh {
-                    let extra = Extra::default()
-                        .var(
-                            "countries",
-                            format!(
-                                "places {km:.0} km apart within {}",
-                                crate::detect::explain::duration(ctx.time(r) - ctx.time(p))
-                            ),
-                        )
-                        .var("asns", "several");
-                    out.push(Finding::new(ctx, input.rule, plain(&[p, r]), extra));
+                    let what = format!(
+                        "called vaults from places {km:.0} km apart within {}",
+                        crate::detect::explain::duration(ctx.time(r) - ctx.time(p))
+                    );
+                    out.push(Finding::new(ctx, input.rule, plain(&[p, r]), Extra::default().var("what", what)));
                 }
             }
             last_place.insert(identity, r);
@@ -299,7 +279,8 @@ fn impossible_travel(input: &Input) -> Outcome {
         if countries.len() >= min_countries || asns.len() >= min_asns {
             let mut names: Vec<&str> = countries.into_iter().collect();
             names.sort_unstable();
-            let extra = Extra::default().var("countries", names.join(", ")).var("asns", asns.len().to_string());
+            let what = format!("called vaults from {} ({} networks) within an hour", names.join(", "), asns.len());
+            let extra = Extra::default().var("what", what);
             out.push(Finding::new(ctx, input.rule, plain(list), extra));
             quiet_until.insert(identity, ctx.time(r) + window);
             list.clear();
