@@ -160,7 +160,7 @@ struct ExportArgs {
 #[derive(Args, Clone, Default)]
 struct DetectArgs {
     /// Reference data: a directory with ServiceTags_Public_*.json, Tor exit lists, GeoLite2 .mmdb, a threat-intel
-    /// list, a watchlist, allow-lists (README "Reference data"). Default: an `intel/` directory inside an input
+    /// list, a watchlist, allow-lists (README, "Detections"). Default: an `intel/` directory inside an input
     /// directory, if there is one, else `intel` in the configuration file ($XDG_CONFIG_HOME/kvtrail/config.toml).
     #[arg(long, value_name = "DIR")]
     intel: Option<String>,
