@@ -2385,3 +2385,19 @@ fn catalogue_has_every_rule_and_form_these_tests_cover() {
     assert_eq!(forms, expected);
     assert!(rules.rules.iter().all(|r| r.enabled));
 }
+
+#[test]
+fn rules_whose_data_the_logs_cannot_carry_are_listed_as_not_run() {
+    // Data-plane reads only: no Activity Log, no vault configuration record.
+    let mut case = Case::default();
+    case.add_all(reads(&mallory(), "kv-pay", HOUR, MIN, 3, 3));
+    let r = detect(&case);
+    for rule in ["KV-26", "KV-29"] {
+        let why = r.skipped(rule).unwrap_or_else(|| panic!("{rule} not listed as skipped:{}", r.dump()));
+        assert!(why.contains("Activity Log"), "{rule}: {why}");
+    }
+    for rule in ["KV-05", "KV-27", "KV-28"] {
+        let why = r.skipped(rule).unwrap_or_else(|| panic!("{rule} not listed as skipped:{}", r.dump()));
+        assert!(why.contains("vault configuration"), "{rule}: {why}");
+    }
+}

@@ -35,6 +35,25 @@ pub const CMK_RANSOMWARE: Check = Check {
     params: &[("within", "from the key's creation to its deletion (default 24h)")],
 };
 
+/// Why a settings rule cannot run on these logs, if it cannot: no record says anything about a vault's
+/// configuration (no VaultPut / VaultPatch properties, no Activity Log vault writes).
+fn needs_settings(ctx: &Ctx) -> Result<(), String> {
+    if ctx.store.settings.is_empty() {
+        Err("no vault configuration records in the loaded logs (VaultPut / VaultPatch properties, Activity Log vault writes)".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Why an Activity Log rule cannot run, if it cannot: no Activity Log event was loaded.
+fn needs_activity(ctx: &Ctx, what: &str) -> Result<(), String> {
+    if ctx.store.dicts.operations.values().iter().any(|o| o.name.contains('/')) {
+        Ok(())
+    } else {
+        Err(format!("needs Activity Log events ({what}); none were loaded"))
+    }
+}
+
 /// Settings records whose request did not fail, in row order: what the vault's state is built from.
 fn successful<'a>(ctx: &'a Ctx) -> impl Iterator<Item = (usize, &'a crate::event::VaultSettings)> + 'a {
     ctx.store.settings.iter().map(|(r, s)| (*r as usize, s)).filter(move |&(r, _)| !ctx.failed(r))
@@ -53,6 +72,7 @@ fn is_write(ctx: &Ctx, row: usize) -> bool {
 
 fn rbac_downgrade(input: &Input) -> Outcome {
     let ctx = input.ctx;
+    needs_settings(ctx)?;
     let mut state: HashMap<u32, bool> = HashMap::new();
     let mut out = Vec::new();
     // A vault record states the whole configuration, so only a change from a known RBAC state is evidence;
@@ -74,6 +94,7 @@ fn rbac_downgrade(input: &Input) -> Outcome {
 
 fn logging_disabled(input: &Input) -> Outcome {
     let ctx = input.ctx;
+    needs_activity(ctx, "diagnostic-setting changes and control-plane activity")?;
     let mut out = Vec::new();
     for (row, s) in &ctx.store.settings {
         let row = *row as usize;
@@ -161,6 +182,7 @@ fn wide(input: &Input, rule: &str) -> Option<String> {
 
 fn network_widened(input: &Input) -> Outcome {
     let ctx = input.ctx;
+    needs_settings(ctx)?;
     let read_within = input.params.ticks("read_within", "60m");
     let mut out = Vec::new();
     // The last known network state per vault: a vault record states the whole configuration, so only a change
@@ -240,6 +262,7 @@ fn network_widened(input: &Input) -> Outcome {
 
 fn protection_weakened(input: &Input) -> Outcome {
     let ctx = input.ctx;
+    needs_settings(ctx)?;
     let cmk_vaults: Vec<u32> =
         ctx.store.settings.iter().filter(|(_, s)| s.cmk_key.is_some()).map(|(r, _)| ctx.vault(*r as usize)).collect();
     let wraps = ctx.op_set(&["KeyWrap", "KeyUnwrap", "WrapKey", "UnwrapKey"]);
@@ -282,6 +305,7 @@ fn protection_weakened(input: &Input) -> Outcome {
 
 fn cmk_ransomware(input: &Input) -> Outcome {
     let ctx = input.ctx;
+    needs_activity(ctx, "storage account and encryption-scope writes")?;
     let within = input.params.ticks("within", "24h");
     let created = ctx.op_set(&["KeyCreate"]);
     let destroyed: Vec<bool> = ctx
