@@ -4,10 +4,12 @@
 //! * first frame: from nothing to the first frame written, with loading not yet begun (what `kvtrail FILE`
 //!   shows at once);
 //! * keystroke → frame: a key that changes the filter (drill, pop, fuzzy character) until the next frame is
-//!   written, at 120x40;
-//! * bytes written when the selection moves one row, at 80x24 and 120x40.
+//!   written, at 120x40; a fuzzy character also as the runner handles it, the recount in a background job (the
+//!   prompt's frame at once, the results' frame when the job is done);
+//! * bytes written when the selection moves one row, at 80x24, 120x40 and 200x60.
 //!
-//! `cargo bench --bench tui -- FILE` (see `benches/tui-compare.sh` for the side-by-side with lnav in tmux).
+//! `cargo bench --bench tui -- FILE [--breakdown]` (`--breakdown`: where a fuzzy keystroke's time goes; see
+//! `benches/tui-compare.sh` for the side-by-side with lnav in tmux).
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -51,6 +53,14 @@ fn draw(t: &mut Terminal<CrosstermBackend<Sink>>, app: &mut App) {
 
 fn key(app: &mut App, c: KeyCode) {
     app.on_key(&KeyEvent::new(c, KeyModifiers::NONE));
+    app.effects.clear();
+}
+
+/// Runs the recount jobs a background-mode app asks for, as the runner would, until its counts are current.
+fn settle_recount(app: &mut App) {
+    while let Some(job) = app.recount_job() {
+        app.finish_recount(job.run());
+    }
     app.effects.clear();
 }
 
@@ -117,30 +127,48 @@ fn main() {
     println!("keystroke → frame, drill into a vault: median {}", ms(median(drills)));
     println!("keystroke → frame, pop the filter:     median {}", ms(median(pops)));
 
-    // A fuzzy pattern typed into the event table, one character at a time.
+    // A fuzzy pattern typed into the event table, one character at a time: recounting in place (headless), then
+    // as the runner does it, in a background job — the prompt's frame at once, the results' frame when the job
+    // is done.
     key(&mut app, KeyCode::Char('5'));
     let mut fuzzy = Vec::new();
-    for _ in 0..3 {
+    let (mut echoed, mut counted) = (Vec::new(), Vec::new());
+    for round in 0..10 {
+        app.background = round % 2 == 1;
         key(&mut app, KeyCode::Char('/'));
         for c in "secret".chars() {
             let t0 = Instant::now();
             key(&mut app, KeyCode::Char(c));
             draw(&mut t, &mut app);
-            fuzzy.push(t0.elapsed());
+            if !app.background {
+                fuzzy.push(t0.elapsed());
+                continue;
+            }
+            echoed.push(t0.elapsed());
+            settle_recount(&mut app);
+            draw(&mut t, &mut app);
+            counted.push(t0.elapsed());
         }
         key(&mut app, KeyCode::Esc);
+        settle_recount(&mut app);
         draw(&mut t, &mut app);
     }
+    app.background = false;
     println!("keystroke → frame, fuzzy character in the events: median {}", ms(median(fuzzy)));
+    println!(
+        "  in a background job: prompt frame median {}, results frame median {}",
+        ms(median(echoed)),
+        ms(median(counted))
+    );
 
-    // Bytes down the link when the selection moves one row.
-    for (w, h) in [(80u16, 24u16), (120, 40)] {
+    // Bytes down the link when the selection moves one row, 100 times (mostly scrolling the table by a row).
+    for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {
         let sink = Sink::default();
         let mut t = terminal(w, h, sink.clone());
         key(&mut app, KeyCode::Char('5'));
         draw(&mut t, &mut app);
         let mut sizes = Vec::new();
-        for _ in 0..30 {
+        for _ in 0..100 {
             let before = sink.0.load(Ordering::Relaxed);
             key(&mut app, KeyCode::Down);
             draw(&mut t, &mut app);
@@ -175,15 +203,6 @@ fn breakdown(store: &kvtrail::store::Store) {
         f();
         t0.elapsed()
     };
-    {
-        let t0 = Instant::now();
-        let mut set = std::collections::HashSet::new();
-        let c = |d| store.column(d);
-        for i in 0..store.len() {
-            set.insert((c(Dim::Identity)[i], c(Dim::Object)[i], c(Dim::UserAgent)[i], store.cols.request_uri[i]));
-        }
-        println!("TUPLES {} in {:?}", set.len(), t0.elapsed());
-    }
     let best = |f: &mut dyn FnMut() -> Duration| (0..5).map(|_| f()).min().unwrap_or_default();
     let t_prepare = best(&mut || timed(&mut || FuzzyCache::default().prepare(store)));
     println!("text laid out for matching (once per store, when the prompt opens): {}", ms(t_prepare));

@@ -118,6 +118,35 @@ pub enum Effect {
     LoadRaw(usize),
     /// Clear and repaint the whole screen.
     Redraw,
+    /// Run [`App::recount_job`] off the input task and hand its result to [`App::finish_recount`].
+    Recount,
+}
+
+/// A recount of the event fuzzy filter, for the runner to run off the input task, so the prompt echoes each
+/// keystroke at once and the previous results stay on screen until the new ones are ready. It borrows the
+/// fuzzy cache and gives it back with the result.
+pub struct RecountJob {
+    store: Arc<Store>,
+    crumbs: Crumbs,
+    fuzzy: FuzzyCache,
+    buckets: usize,
+}
+
+/// A finished [`RecountJob`].
+pub struct Recounted {
+    store: Arc<Store>,
+    crumbs: Crumbs,
+    fuzzy: FuzzyCache,
+    counts: Counts,
+    histogram: Histogram,
+}
+
+impl RecountJob {
+    pub fn run(mut self) -> Recounted {
+        let counts = self.fuzzy.scope(|| Counts::compute(&self.store, &self.crumbs));
+        let histogram = Histogram::compute(&self.store, &counts.selection, self.buckets);
+        Recounted { store: self.store, crumbs: self.crumbs, fuzzy: self.fuzzy, counts, histogram }
+    }
 }
 
 /// The original record of the detail pane's row, once read.
@@ -156,6 +185,11 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// The event fuzzy filter's recent matches: a keystroke that extends the pattern re-tests only those.
     pub fuzzy: FuzzyCache,
+    /// Set by the runner: event fuzzy keystrokes recount in a [`RecountJob`] (headless, they recount in place).
+    pub background: bool,
+    /// The counts lag the filter: a recount job is wanted, or running.
+    stale: bool,
+    recounting: bool,
     pub keymap: Keymap,
     pub pending: Vec<Key>,
     pub theme: Theme,
@@ -189,6 +223,9 @@ impl App {
             overlay: None,
             prompt: None,
             fuzzy: FuzzyCache::default(),
+            background: false,
+            stale: false,
+            recounting: false,
             keymap,
             pending: Vec::new(),
             theme,
@@ -241,16 +278,67 @@ impl App {
 
     /// Recomputes counts after the filter or the store changed.
     pub fn recount(&mut self) {
-        self.counts = self.fuzzy.scope(|| Counts::compute(&self.store, &self.crumbs));
+        let counts = self.fuzzy.scope(|| Counts::compute(&self.store, &self.crumbs));
+        let histogram = Histogram::compute(&self.store, &counts.selection, self.viewports.timeline);
+        self.show_counts(counts, histogram);
+    }
+
+    fn show_counts(&mut self, counts: Counts, histogram: Histogram) {
+        self.stale = false;
+        self.counts = counts;
         for i in 0..4 {
             self.rebuild_pivot(i);
         }
         let len = self.counts.selection.len();
         self.table.at = self.table.at.min(len.saturating_sub(1));
         self.table.follow(self.viewports.table);
-        self.histogram = Histogram::compute(&self.store, &self.counts.selection, self.viewports.timeline);
+        self.histogram = histogram;
+        if self.histogram.bars.len() != self.viewports.timeline {
+            self.histogram = Histogram::compute(&self.store, &self.counts.selection, self.viewports.timeline);
+        }
         self.timeline.at = self.timeline.at.min(self.histogram.bars.len().saturating_sub(1));
         self.span_mark = self.span_mark.filter(|&m| m < self.histogram.bars.len());
+    }
+
+    /// Recounts in place, or in the runner's background mode asks for a [`RecountJob`].
+    fn recount_soon(&mut self) {
+        if !self.background {
+            return self.recount();
+        }
+        self.stale = true;
+        if !self.effects.contains(&Effect::Recount) {
+            self.effects.push(Effect::Recount);
+        }
+    }
+
+    /// The recount to run off the input task: none while one runs (its result, found stale, asks again — the
+    /// newest filter wins) or when the counts are current.
+    pub fn recount_job(&mut self) -> Option<RecountJob> {
+        if self.recounting || !self.stale {
+            return None;
+        }
+        self.recounting = true;
+        let fuzzy = std::mem::take(&mut self.fuzzy);
+        Some(RecountJob {
+            store: self.store.clone(),
+            crumbs: self.crumbs.clone(),
+            fuzzy,
+            buckets: self.viewports.timeline,
+        })
+    }
+
+    /// Shows a finished recount if it is for the filter and the store on screen; otherwise asks for the newest.
+    pub fn finish_recount(&mut self, done: Recounted) {
+        self.recounting = false;
+        if Arc::ptr_eq(&done.store, &self.store) {
+            self.fuzzy = done.fuzzy;
+            if self.stale && done.crumbs == self.crumbs {
+                return self.show_counts(done.counts, done.histogram);
+            }
+        }
+        if self.stale {
+            self.effects.push(Effect::Recount);
+        }
     }
 
     /// Re-buckets the timeline for a new width (called by the runner when the pane's width changes).
@@ -728,7 +816,7 @@ impl App {
             (None, false) => self.crumbs.list.push(Crumb::plain(Clause::Fuzzy(text))),
         }
         self.table = Cursor::default();
-        self.recount();
+        self.recount_soon();
     }
 
     /// The fuzzy pattern applied to the event table, if any.
@@ -782,5 +870,51 @@ impl App {
             LoadState::Loading { progress, .. } => progress.rejected.load(std::sync::atomic::Ordering::Relaxed),
             LoadState::Done { report, .. } => report.rejected(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::theme::ThemeName;
+
+    fn demo_app(store: &Arc<Store>) -> App {
+        let load = LoadState::Done { report: LoadReport::default(), took: std::time::Duration::ZERO };
+        App::new(store.clone(), load, Keymap::default_map(), Theme::new(ThemeName::Mono), "test".into())
+    }
+
+    /// In the runner's background mode a fuzzy keystroke leaves the previous results on screen until its job is
+    /// done; a job overtaken by another keystroke is dropped and the newest filter recounted; the counts shown
+    /// at the end are those of an in-place recount.
+    #[test]
+    fn background_recounts_show_the_newest_filter() {
+        let (store, _) =
+            crate::store::load::load(crate::demo::sources().expect("demo"), Vec::new(), &Progress::default());
+        let store = Arc::new(store);
+        let mut app = demo_app(&store);
+        app.background = true;
+        let all = app.counts.selection.clone();
+        app.apply(Action::FocusEvents);
+        app.apply(Action::FuzzyFilter);
+        app.type_text("s");
+        assert_eq!(app.counts.selection, all, "the previous results stay until the job is done");
+        assert!(app.effects.contains(&Effect::Recount));
+        let job = app.recount_job().expect("a job");
+        app.type_text("e");
+        assert!(app.recount_job().is_none(), "one job at a time");
+        app.finish_recount(job.run());
+        assert_eq!(app.counts.selection, all, "a result for `s` is not shown once `se` is typed");
+        let job = app.recount_job().expect("the newest filter is recounted");
+        app.finish_recount(job.run());
+        assert!(app.recount_job().is_none(), "the counts are current");
+
+        let mut inline = demo_app(&store);
+        inline.apply(Action::FocusEvents);
+        inline.apply(Action::FuzzyFilter);
+        inline.type_text("se");
+        assert_ne!(inline.counts.selection, all);
+        assert_eq!(app.counts.selection, inline.counts.selection);
+        assert_eq!(app.counts.facets, inline.counts.facets);
+        assert_eq!(app.histogram, inline.histogram);
     }
 }

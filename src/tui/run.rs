@@ -1,7 +1,7 @@
 //! The workbench's event loop. The first frame is drawn before anything is read; loading runs on its own
 //! thread and hands over partial stores as it goes, then the final one with its report. One task `select!`s
-//! over key presses, loader messages, re-read raw records and a progress tick, applies them to the [`App`],
-//! and draws only when something changed.
+//! over key presses, loader messages, re-read raw records, finished recounts and a progress tick, applies them
+//! to the [`App`], and draws only when something changed.
 
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::action::Action;
-use super::app::{App, Effect, LoadState, RawRecord};
+use super::app::{App, Effect, LoadState, RawRecord, Recounted};
 use super::clipboard::osc52;
 use super::keymap::Keymap;
 use super::pane::Pane;
@@ -45,6 +45,7 @@ enum Msg {
     Loaded(Arc<Store>, LoadReport),
     Raw(RawRecord),
     Detected(Arc<Store>, Arc<Detections>),
+    Recounted(Box<Recounted>),
     Failed(String),
 }
 
@@ -121,6 +122,8 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
     let progress = Arc::new(Progress::default());
     let load = LoadState::Loading { progress: progress.clone(), started: Instant::now() };
     let mut app = App::new(Arc::new(empty_store()), load, options.keymap, options.theme, title(&inputs));
+    // Fuzzy keystrokes in the event table recount on a blocking thread: typing never waits for a recount.
+    app.background = true;
     let mut screen = Screen::enter(options.mouse)?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_loader(inputs, progress, tx.clone());
@@ -150,6 +153,7 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
                     }
                     Msg::Detected(store, found) => app.set_detections(&store, found),
                     Msg::Raw(raw) => app.set_raw(raw),
+                    Msg::Recounted(done) => app.finish_recount(*done),
                     Msg::Failed(e) => app.message = Some(e),
                 }
                 dirty = true;
@@ -169,6 +173,14 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
                     });
                 }
                 Effect::Redraw => screen.terminal.clear()?,
+                Effect::Recount => {
+                    if let Some(job) = app.recount_job() {
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let _ = tx.send(Msg::Recounted(Box::new(job.run())));
+                        });
+                    }
+                }
             }
         }
         if dirty && !app.quit {

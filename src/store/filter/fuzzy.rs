@@ -1,8 +1,9 @@
 //! The fuzzy filter at a million rows. A pattern is compiled once into byte needles and tested against every
 //! distinct value of the text columns (identities, objects, user agents and request URIs are interned), never
-//! per row; rows then pass on four id lookups. Matching is monotone — a value that matches `secret` also
-//! matches `secre` and `scrt` — so a [`FuzzyCache`] remembers the last patterns' matches, and a pattern that
-//! grew (the analyst typed one more character) tests only the values its predecessor matched.
+//! per row; rows then pass on one lookup of their combination of those four values. Matching is monotone — a
+//! value that matches `secret` also matches `secre` and `scrt` — so a [`FuzzyCache`] remembers the last
+//! patterns' matches: a pattern that grew tests only the values its predecessor matched, and when it grew at the
+//! end (the analyst typed one more character) each test resumes where the predecessor's match ended.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use memchr::{memchr, memchr2, memmem};
 use crate::store::{Dim, Store};
 
 /// One pattern character, as the bytes that stand for it in UTF-8 text.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Needle {
     Byte(u8),
     /// An ASCII letter in either case (the pattern has no upper-case letter).
@@ -25,12 +26,12 @@ enum Needle {
 /// [`super::fuzzy_matcher`]): the pattern's characters appear in order; with smart case, a pattern with no ASCII
 /// upper-case letter ignores ASCII case — skim folds ASCII only, so `é` does not match `É`.
 #[derive(Clone, Debug)]
-pub struct FuzzyPattern {
+struct FuzzyPattern {
     needles: Vec<Needle>,
 }
 
 impl FuzzyPattern {
-    pub fn new(pattern: &str) -> FuzzyPattern {
+    fn new(pattern: &str) -> FuzzyPattern {
         let case_sensitive = pattern.bytes().any(|b| b.is_ascii_uppercase());
         let needles = pattern
             .chars()
@@ -45,30 +46,26 @@ impl FuzzyPattern {
         FuzzyPattern { needles }
     }
 
-    /// How many needles are matched once `text` is read, starting at needle `k` (taking the leftmost
-    /// occurrence of each is optimal for a subsequence test).
-    fn advance(&self, text: &[u8], mut k: usize) -> usize {
-        let mut hay = text;
+    /// Reads `text` for needles `k..`, taking the leftmost occurrence of each (which is optimal for a
+    /// subsequence test): how many needles are matched then, and where in `text` the last one ended.
+    fn advance(&self, text: &[u8], mut k: usize) -> (usize, usize) {
+        let mut at = 0;
         while let Some(needle) = self.needles.get(k) {
+            let hay = &text[at..];
             let end = match needle {
                 Needle::Byte(b) => memchr(*b, hay).map(|i| i + 1),
                 Needle::Either(a, b) => memchr2(*a, *b, hay).map(|i| i + 1),
                 Needle::Char(bytes) => memmem::find(hay, bytes).map(|i| i + bytes.len()),
             };
             let Some(end) = end else { break };
-            hay = &hay[end..];
+            at += end;
             k += 1;
         }
-        k
+        (k, at)
     }
 
-    pub fn is_match(&self, text: &str) -> bool {
-        self.advance(text.as_bytes(), 0) == self.needles.len()
-    }
-
-    /// Whether the pattern matches the concatenation of `parts` (a label assembled from pieces, unallocated).
-    pub fn is_match_parts(&self, parts: &[&str]) -> bool {
-        parts.iter().fold(0, |k, p| self.advance(p.as_bytes(), k)) == self.needles.len()
+    fn is_match(&self, text: &str) -> bool {
+        self.advance(text.as_bytes(), 0).0 == self.needles.len()
     }
 }
 
@@ -91,33 +88,19 @@ fn narrows(shorter: &str, longer: &str) -> bool {
 const COLUMNS: usize = 4;
 const DIMS: [Dim; 3] = [Dim::Identity, Dim::Object, Dim::UserAgent];
 
-/// Ids per column, including the reserved 0.
+/// Ids per text column, including the reserved 0.
 fn sizes(store: &Store) -> [usize; COLUMNS] {
     let d = &store.dicts;
     [d.identities.len(), d.objects.len(), d.user_agents.len(), d.uris.len()]
 }
 
-/// Tests value `id` of `column` straight from the store's dictionaries.
-fn test_in_store(store: &Store, p: &FuzzyPattern, column: usize, id: u32) -> bool {
-    let d = &store.dicts;
-    match column {
-        0 => p.is_match(d.identities.get(id).label()),
-        1 => {
-            let o = d.objects.get(id);
-            p.is_match_parts(&[&o.vault, "/", o.kind.collection(), "/", &o.name])
-        }
-        2 => p.is_match(d.user_agents.get(id)),
-        _ => p.is_match(d.uris.get(id)),
-    }
-}
-
-/// A store's text columns laid out for fuzzy filtering, once per store.
+/// A store's text columns laid out for fuzzy filtering.
 struct Layout {
-    /// Each column's values back to back, with where each id starts. Each dictionary value is a heap allocation
-    /// of its own, so testing tens of thousands of them is a cache miss each; here it is a stream through memory.
+    /// Each column's values back to back (an identity by its label, an object as `vault/collection/name`), with
+    /// where each id starts: a dictionary value is a heap allocation of its own, so testing tens of thousands of
+    /// them would be a cache miss each; here it is a stream through memory. Id 0 ("absent") is empty.
     columns: [(Vec<u8>, Vec<usize>); COLUMNS],
-    /// The distinct combinations of a row's four ids, and each row's combination — when there are few enough
-    /// (80,000 for a million generated events) that a row is one lookup instead of four.
+    /// The distinct combinations of a row's four ids, and each row's combination.
     keys: Option<Keys>,
 }
 
@@ -127,7 +110,8 @@ struct Keys {
 }
 
 impl Keys {
-    fn of(store: &Store) -> Option<Keys> {
+    /// `None` when there are more than `limit` combinations.
+    fn of(store: &Store, limit: usize) -> Option<Keys> {
         let [identity, object, agent] = DIMS.map(|d| store.column(d));
         let uri = &store.cols.request_uri;
         let rows = store.len();
@@ -140,8 +124,7 @@ impl Keys {
                 combos.push(combo);
                 combos.len() as u32 - 1
             });
-            // Nearly one combination per row: four lookups per row are cheaper than building this.
-            if combos.len() > rows / 4 + 64 {
+            if combos.len() > limit {
                 return None;
             }
             column.push(id);
@@ -151,15 +134,14 @@ impl Keys {
 }
 
 impl Layout {
-    fn of(store: &Store) -> Layout {
-        let d = &store.dicts;
-        let sizes = sizes(store);
+    /// The text only: for one selection, where building the row combinations would not pay.
+    fn text(store: &Store) -> Layout {
+        let (d, sizes) = (&store.dicts, sizes(store));
         let columns = std::array::from_fn(|c| {
             let mut text = Vec::new();
             let mut starts = Vec::with_capacity(sizes[c] + 1);
             starts.push(0);
             for id in 0..sizes[c] as u32 {
-                // Id 0 is "absent" in every dictionary: empty, and never tested.
                 if id > 0 {
                     match c {
                         0 => text.extend_from_slice(d.identities.get(id).label().as_bytes()),
@@ -177,75 +159,82 @@ impl Layout {
             }
             (text, starts)
         });
-        Layout { columns, keys: Keys::of(store) }
+        Layout { columns, keys: None }
     }
 
-    fn test(&self, p: &FuzzyPattern, column: usize, id: u32) -> bool {
+    /// The text and the row combinations, unless there are so many (nearly one per row) that four lookups per
+    /// row are cheaper than one per combination and one per row (a million generated events have 80,000).
+    fn of(store: &Store) -> Layout {
+        Layout { keys: Keys::of(store, store.len() / 4 + 64), ..Layout::text(store) }
+    }
+
+    /// Ids per column, including the reserved 0.
+    fn size(&self, column: usize) -> usize {
+        self.columns[column].1.len() - 1
+    }
+
+    /// Where in value `id` of `column` needles `k..` of `p` finish matching, reading from byte `from`.
+    fn find(&self, p: &FuzzyPattern, column: usize, id: u32, from: u32, k: usize) -> Option<u32> {
         let (text, starts) = &self.columns[column];
-        let id = id as usize;
-        p.advance(&text[starts[id]..starts[id + 1]], 0) == p.needles.len()
+        let value = &text[starts[id as usize] + from as usize..starts[id as usize + 1]];
+        let (matched, end) = p.advance(value, k);
+        (matched == p.needles.len()).then_some(from + end as u32)
     }
 }
 
-/// Which values of each text column a pattern matches: as id lists (what a longer pattern re-tests) and as
-/// yes/no tables by id (what the row scan reads).
+/// Which values of each text column a pattern matches — as (id, where its match ended) lists, what a longer
+/// pattern re-tests, and as yes/no tables by id — and which row combinations of values do, what the row scan
+/// reads.
 pub struct Matches {
     pattern: String,
-    ids: [Vec<u32>; COLUMNS],
+    needles: Vec<Needle>,
+    found: [Vec<(u32, u32)>; COLUMNS],
     masks: [Vec<bool>; COLUMNS],
-    /// The layout the matches were made with, and which of its combinations of ids match.
-    keys: Option<(Arc<Layout>, Vec<bool>)>,
+    layout: Arc<Layout>,
+    combos: Vec<bool>,
 }
 
 impl Matches {
-    /// Tests `candidates` (per column; every id but 0 when `None`) with `test(column, id)`.
-    fn compute(
-        pattern: &str,
-        sizes: [usize; COLUMNS],
-        candidates: Option<&[Vec<u32>; COLUMNS]>,
-        test: impl Fn(usize, u32) -> bool,
-    ) -> Matches {
-        let ids: [Vec<u32>; COLUMNS] = std::array::from_fn(|c| match candidates {
-            Some(prev) => prev[c].iter().copied().filter(|&id| test(c, id)).collect(),
-            None => (1..sizes[c] as u32).filter(|&id| test(c, id)).collect(),
+    /// Tests the values `base` matched (every value when `None`; `base`'s pattern must narrow this one).
+    fn compute(layout: Arc<Layout>, pattern: &str, base: Option<&Matches>) -> Matches {
+        let p = FuzzyPattern::new(pattern);
+        // Grown at the end with the same case rule: the old needles matched where they did, so only the new
+        // ones are looked for, after that.
+        let resume = base.filter(|b| p.needles.starts_with(&b.needles)).map_or(0, |b| b.needles.len());
+        let found: [Vec<(u32, u32)>; COLUMNS] = std::array::from_fn(|c| {
+            let test = |&(id, end): &(u32, u32)| {
+                let from = if resume > 0 { end } else { 0 };
+                layout.find(&p, c, id, from, resume).map(|end| (id, end))
+            };
+            match base {
+                Some(b) => b.found[c].iter().filter_map(test).collect(),
+                // Id 0 is "absent" in every dictionary: it never matches.
+                None => (1..layout.size(c) as u32).map(|id| (id, 0)).filter_map(|f| test(&f)).collect(),
+            }
         });
-        let masks = std::array::from_fn(|c| {
-            let mut mask = vec![false; sizes[c]];
-            for &id in &ids[c] {
+        let masks: [Vec<bool>; COLUMNS] = std::array::from_fn(|c| {
+            let mut mask = vec![false; layout.size(c)];
+            for &(id, _) in &found[c] {
                 mask[id as usize] = true;
             }
             mask
         });
-        Matches { pattern: pattern.to_string(), ids, masks, keys: None }
-    }
-
-    /// Marks the layout's combinations of ids that match.
-    fn with_keys(mut self, layout: Arc<Layout>) -> Matches {
-        if let Some(keys) = &layout.keys {
-            let m = &self.masks;
-            let mask = keys.combos.iter().map(|c| (0..COLUMNS).any(|k| m[k][c[k] as usize])).collect();
-            self.keys = Some((layout, mask));
-        }
-        self
-    }
-
-    /// Every value of `store` tested, straight from its dictionaries.
-    fn of(store: &Store, pattern: &str) -> Matches {
-        let p = FuzzyPattern::new(pattern);
-        Matches::compute(pattern, sizes(store), None, |c, id| test_in_store(store, &p, c, id))
+        let combos = match &layout.keys {
+            Some(keys) => keys.combos.iter().map(|k| (0..COLUMNS).any(|c| masks[c][k[c] as usize])).collect(),
+            None => Vec::new(),
+        };
+        Matches { pattern: pattern.to_string(), needles: p.needles, found, masks, layout, combos }
     }
 
     fn len(&self) -> usize {
-        self.ids.iter().map(Vec::len).sum()
+        self.found.iter().map(Vec::len).sum()
     }
 
-    /// The row scan's condition: a row passes when any of its four values matched (when its combination of
-    /// values did).
+    /// The row scan's condition: a row passes when any of its four values matched — when its combination of
+    /// values did, in one lookup.
     pub(super) fn condition<'a>(&'a self, store: &'a Store) -> Vec<(&'a [u32], &'a [bool])> {
-        if let Some((layout, mask)) = &self.keys
-            && let Some(keys) = &layout.keys
-        {
-            return vec![(&keys.column, mask)];
+        if let Some(keys) = &self.layout.keys {
+            return vec![(&keys.column, &self.combos)];
         }
         let [identity, object, agent] = DIMS.map(|d| store.column(d));
         let [m_identity, m_object, m_agent, m_uri] = &self.masks;
@@ -268,7 +257,7 @@ impl Stamp {
     }
 }
 
-/// The matches of the last few patterns on one store, newest last, and the store's text laid out for matching.
+/// The store's text laid out for matching, and the matches of the last few patterns on it, newest last.
 /// Typing `secret` tests `s` against every value and each longer pattern against its predecessor's matches;
 /// deleting a character finds the shorter pattern here.
 #[derive(Default)]
@@ -290,10 +279,19 @@ impl FuzzyCache {
     /// Runs `f` with this cache serving the fuzzy clauses of every selection `f` makes on this thread (the
     /// workbench's recount: the selection, and each pivot's own).
     pub fn scope<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        /// Takes the cache back (and restores an enclosing scope's) however `f` ends.
+        struct Lent<'a> {
+            owner: &'a mut FuzzyCache,
+            outer: Option<FuzzyCache>,
+        }
+        impl Drop for Lent<'_> {
+            fn drop(&mut self) {
+                *self.owner = ACTIVE.with(|a| a.replace(self.outer.take())).unwrap_or_default();
+            }
+        }
         let outer = ACTIVE.with(|a| a.replace(Some(std::mem::take(self))));
-        let out = f();
-        *self = ACTIVE.with(|a| a.replace(outer)).unwrap_or_default();
-        out
+        let _lent = Lent { owner: self, outer };
+        f()
     }
 
     /// The matches of `pattern` on `store`: from the cache lent by [`FuzzyCache::scope`] (taken out meanwhile,
@@ -305,42 +303,33 @@ impl FuzzyCache {
                 ACTIVE.with(|a| *a.borrow_mut() = Some(cache));
                 m
             }
-            None => Arc::new(Matches::of(store, pattern)),
-        }
-    }
-
-    /// Forgets everything if `store` is not the one the contents came from.
-    fn check(&mut self, store: &Store) {
-        let stamp = Stamp::of(store);
-        if self.stamp != Some(stamp) {
-            *self = FuzzyCache { stamp: Some(stamp), ..FuzzyCache::default() };
+            None => Arc::new(Matches::compute(Arc::new(Layout::text(store)), pattern, None)),
         }
     }
 
     /// Lays out `store`'s text for matching, ahead of the first pattern (when the prompt opens).
     pub fn prepare(&mut self, store: &Store) {
-        self.check(store);
-        if self.layout.is_none() {
-            self.layout = Some(Arc::new(Layout::of(store)));
+        self.layout(store);
+    }
+
+    /// `store`'s text laid out, forgetting everything computed on another store.
+    fn layout(&mut self, store: &Store) -> Arc<Layout> {
+        let stamp = Stamp::of(store);
+        if self.stamp != Some(stamp) {
+            *self = FuzzyCache { stamp: Some(stamp), ..FuzzyCache::default() };
         }
+        self.layout.get_or_insert_with(|| Arc::new(Layout::of(store))).clone()
     }
 
     /// The matches of `pattern` on `store`: remembered; or tested against the smallest remembered match set of
-    /// a pattern it extends; or against every value.
+    /// a pattern that narrows it; or against every value.
     fn get(&mut self, store: &Store, pattern: &str) -> Arc<Matches> {
-        self.prepare(store);
+        let layout = self.layout(store);
         let m = match self.recent.iter().position(|m| m.pattern == pattern) {
             Some(i) => self.recent.remove(i),
             None => {
                 let base = self.recent.iter().filter(|m| narrows(&m.pattern, pattern)).min_by_key(|m| m.len());
-                let (p, layout) = (FuzzyPattern::new(pattern), self.layout.clone().expect("prepared"));
-                let test = |c, id| layout.test(&p, c, id);
-                let t0 = std::time::Instant::now();
-                let m = Matches::compute(pattern, sizes(store), base.map(|m| &m.ids), test);
-                let t1 = t0.elapsed();
-                let m = m.with_keys(layout.clone());
-                eprintln!("TIMER match {pattern} {:?} keys {:?}", t1, t0.elapsed() - t1);
-                Arc::new(m)
+                Arc::new(Matches::compute(layout, pattern, base.map(|b| &**b)))
             }
         };
         self.recent.push(m.clone());
@@ -365,12 +354,36 @@ mod tests {
         assert!(!narrows("A", "a"));
     }
 
+    /// A row's combination of values matches exactly when one of its values does.
     #[test]
-    fn parts_match_like_their_concatenation() {
-        for pattern in ["kv/s/n", "kvsn", "v/secrets/x", "//", "a", "é", "zz", ""] {
-            let p = FuzzyPattern::new(pattern);
-            let parts = ["kv-a", "/", "secrets", "/", "nameé"];
-            assert_eq!(p.is_match_parts(&parts), p.is_match(&parts.concat()), "{pattern:?}");
+    fn one_lookup_per_row_agrees_with_four() {
+        let (store, _) = crate::store::load::load(
+            crate::demo::sources().expect("demo"),
+            Vec::new(),
+            &crate::store::load::Progress::default(),
+        );
+        let combined = Arc::new(Layout { keys: Keys::of(&store, usize::MAX), ..Layout::text(&store) });
+        let separate = Arc::new(Layout::text(&store));
+        assert!(combined.keys.as_ref().is_some_and(|k| k.column.len() == store.len()));
+        for pattern in ["s", "brkglss", "zoe", "azcli", "Mozilla", "é", "", "zzzz"] {
+            let one = Matches::compute(combined.clone(), pattern, None);
+            let four = Matches::compute(separate.clone(), pattern, None);
+            assert_eq!(one.condition(&store).len(), 1);
+            assert_eq!(four.condition(&store).len(), 4);
+            let rows = |m: &Matches| super::super::scan(0..store.len(), &[m.condition(&store)]);
+            assert_eq!(rows(&one), rows(&four), "{pattern:?}");
         }
+    }
+
+    #[test]
+    fn a_match_resumes_where_it_ended() {
+        let text = b"https://x/secrets";
+        let p = FuzzyPattern::new("sec");
+        assert_eq!(p.advance(text, 0), (3, 13));
+        // `se` ends at 12; `c` resumed from there ends where `sec` did.
+        assert_eq!(FuzzyPattern::new("se").advance(text, 0), (2, 12));
+        assert_eq!(p.advance(&text[12..], 2), (3, 1));
+        assert_eq!(p.advance(b"ss", 0), (1, 1));
+        assert_eq!(FuzzyPattern::new("é").advance("aéb".as_bytes(), 0), (1, 3));
     }
 }

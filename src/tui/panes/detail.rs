@@ -95,9 +95,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             let record = app.store.record(row, None);
             for (name, value) in fields(&record) {
                 let value = sanitize(&value).into_owned();
+                // Only the name is dim: its padding and the blank label of a wrapped value's next lines are plain,
+                // so when lines shift between events, blanks over blanks are not rewritten.
                 for (i, piece) in chunks(&value, width.saturating_sub(LABEL + 1)).into_iter().enumerate() {
-                    let label = if i == 0 { format!("{name:>LABEL$} ") } else { " ".repeat(LABEL + 1) };
-                    lines.push(Line::from(vec![Span::styled(label, theme.dim), Span::raw(piece)]));
+                    let name = if i == 0 { name } else { "" };
+                    let pad = " ".repeat(LABEL - name.chars().count().min(LABEL));
+                    lines.push(Line::from(vec![
+                        Span::raw(pad),
+                        Span::styled(name, theme.dim),
+                        Span::raw(format!(" {piece}")),
+                    ]));
                 }
             }
             lines.push(Line::styled("── original record ──", theme.header));

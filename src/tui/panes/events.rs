@@ -147,6 +147,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 .map(|&(col, w)| {
                     let (text, fuzzy, style) = cell(app, col, w, row, failed);
                     let text = fit(&text, w as usize);
+                    if col == Col::Time {
+                        // The date dim, the time of day plain, like the columns after it: scrolling rewrites the
+                        // seconds of nearly every row, and a style switch there would cost more than the digits.
+                        let (date, time) = text.split_at(text.find(' ').map_or(0, |i| i + 1));
+                        return Cell::from(Line::from(vec![
+                            Span::styled(date.to_string(), style),
+                            Span::raw(time.to_string()),
+                        ]));
+                    }
                     let matched = if fuzzy { matched_in(&text) } else { Vec::new() };
                     Cell::from(Line::from(highlighted(&text, &matched, style, theme)))
                 })
