@@ -55,11 +55,9 @@ pub fn split(area: Rect, app: &App) -> Option<Areas> {
         let [events, side] = Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(rest);
         // The findings get the larger share while the analyst works in them (room for the explanation).
         let findings_share = if app.focus == Pane::Findings { 70 } else { 45 };
-        let [detail, findings] = Layout::vertical([
-            Constraint::Percentage(100 - findings_share),
-            Constraint::Percentage(findings_share),
-        ])
-        .areas(side);
+        let [detail, findings] =
+            Layout::vertical([Constraint::Percentage(100 - findings_share), Constraint::Percentage(findings_share)])
+                .areas(side);
         panes.push((Pane::Events, events));
         panes.push((Pane::Detail, detail));
         panes.push((Pane::Findings, findings));
