@@ -20,6 +20,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kvtrail::store::Progress;
 use kvtrail::store::load::load_paths;
 use kvtrail::tui::app::{App, LoadState};
+use kvtrail::tui::gapfill::GapFill;
 use kvtrail::tui::keymap::Keymap;
 use kvtrail::tui::panes;
 use kvtrail::tui::run::empty_store;
@@ -42,12 +43,15 @@ impl Write for Sink {
     }
 }
 
-fn terminal(w: u16, h: u16, sink: Sink) -> Terminal<CrosstermBackend<Sink>> {
+/// The workbench's own backend stack (crossterm behind the gap filler), writing into a byte counter.
+type Bench = Terminal<GapFill<CrosstermBackend<Sink>>>;
+
+fn terminal(w: u16, h: u16, sink: Sink) -> Bench {
     let options = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, w, h)) };
-    Terminal::with_options(CrosstermBackend::new(sink), options).expect("terminal")
+    Terminal::with_options(GapFill::new(CrosstermBackend::new(sink)), options).expect("terminal")
 }
 
-fn draw(t: &mut Terminal<CrosstermBackend<Sink>>, app: &mut App) {
+fn draw(t: &mut Bench, app: &mut App) {
     t.draw(|f| drop(panes::draw(f, app))).expect("draw");
 }
 

@@ -7,6 +7,7 @@ pub mod clipboard;
 pub mod counts;
 pub mod crumbs;
 pub mod findings;
+pub mod gapfill;
 pub mod keymap;
 pub mod pane;
 pub mod panes;

@@ -14,7 +14,10 @@ use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Backend = CrosstermBackend<BufWriter<Stdout>>;
+use super::gapfill::GapFill;
+
+/// Crossterm writing into one buffer per frame, behind the gap filler (fewer bytes per frame over SSH).
+pub type Backend = GapFill<CrosstermBackend<BufWriter<Stdout>>>;
 
 /// Restores the terminal. Safe to call more than once and from the panic hook.
 fn restore() {
@@ -49,7 +52,7 @@ impl Screen {
             execute!(out, EnableMouseCapture)?;
         }
         // One frame, one write: a 1 MiB buffer holds even a full repaint of a large terminal.
-        let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 20, io::stdout()));
+        let backend = GapFill::new(CrosstermBackend::new(BufWriter::with_capacity(1 << 20, io::stdout())));
         let terminal = Terminal::new(backend)?;
         Ok(Screen { terminal })
     }
