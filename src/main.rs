@@ -238,6 +238,14 @@ fn detection_setup(args: &DetectArgs, inputs: &[String]) -> Result<(Intel, RuleS
     Ok((intel, rules))
 }
 
+/// Where `-o FILE` (or standard output) writes, buffered.
+fn output(path: Option<&str>) -> io::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => Box::new(BufWriter::new(File::create(path)?)),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    })
+}
+
 /// Exit status: 0 success, 1 rejected input under `--strict` (or nothing readable), 2 usage error.
 fn status(report: &LoadReport, strict: bool) -> ExitCode {
     let unreadable = !report.inputs.is_empty() && report.inputs.iter().all(|i| i.format == "unreadable");
@@ -341,10 +349,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("kvtrail: … {} rejected in all (kvtrail stats lists them)", report.rejected());
             }
             let selection = store.select(&filter);
-            let mut out: Box<dyn Write> = match &args.out {
-                Some(path) => Box::new(BufWriter::new(File::create(path)?)),
-                None => Box::new(BufWriter::new(io::stdout().lock())),
-            };
+            let mut out = output(args.out.as_deref())?;
             export::write(&store, &selection, args.format, &mut out)?;
             Ok(status(&report, args.strict))
         }
@@ -362,10 +367,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (store, report) = load::load_paths(&args.inputs, &Progress::default());
             let detections = detect::run(&store, &intel, &rules);
             let doc = Report::build(&store, &report, &detections, args.min_severity)?;
-            let mut out: Box<dyn Write> = match &args.out {
-                Some(path) => Box::new(BufWriter::new(File::create(path)?)),
-                None => Box::new(BufWriter::new(io::stdout().lock())),
-            };
+            let mut out = output(args.out.as_deref())?;
             match args.format {
                 ReportFormat::Json => doc.write_json(&mut out)?,
                 ReportFormat::Markdown => doc.write_markdown(&mut out)?,

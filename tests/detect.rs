@@ -2401,3 +2401,14 @@ fn rules_whose_data_the_logs_cannot_carry_are_listed_as_not_run() {
         assert!(why.contains("vault configuration"), "{rule}: {why}");
     }
 }
+
+#[test]
+fn a_parameter_of_the_wrong_kind_is_an_error_not_a_default() {
+    let file = "[[rule]]\nid = \"KV-14\"\ntitle = \"t\"\nseverity = \"high\"\nexplain = \"x\"\n\
+                [rule.builtin]\ncheck = \"tor_exit\"\nparams = { gap = \"soon\" }\n";
+    let e = RuleSet::with_files(&[("mine.toml".into(), file.into())]).unwrap_err();
+    assert!(e.to_string().starts_with("mine.toml:1:") && e.to_string().contains("must be a duration"), "{e}");
+    let file = file.replace("gap = \"soon\"", "gap = 90");
+    let e = RuleSet::with_files(&[("mine.toml".into(), file)]).unwrap_err();
+    assert!(e.to_string().contains("\"gap\" must be a duration"), "{e}");
+}

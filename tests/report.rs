@@ -250,3 +250,20 @@ fn the_configuration_file_supplies_rules_and_allow_list_and_typos_are_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("config.toml:2") && err.contains("rulez"), "{err}");
 }
+
+#[test]
+fn incident_indices_stay_consistent_when_findings_are_left_out() {
+    let out =
+        kvtrail().args(["report", &demo_dir(), "--format", "json", "--min-severity", "high"]).output().expect("runs");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let (findings, incidents) = (r["findings"].as_array().unwrap(), r["incidents"].as_array().unwrap());
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(k) = f["incident"].as_u64() {
+            let members = incidents[k as usize]["findings"].as_array().expect("the incident is listed");
+            assert!(members.iter().any(|m| m.as_u64() == Some(i as u64)), "finding {i} is a member of incident {k}");
+        }
+    }
+    for inc in incidents {
+        assert!(inc["findings"].as_array().unwrap().iter().all(|m| (m.as_u64().unwrap() as usize) < findings.len()));
+    }
+}

@@ -48,9 +48,8 @@ pub fn link(findings: &mut [Finding]) -> Vec<Incident> {
     // Sweep in time order: only findings whose spans come within LINK of each other can be related.
     for (k, &i) in order.iter().enumerate() {
         for &j in &order[k + 1..] {
-            if findings[j].first - findings[i].last > ticks(LINK)
-                && findings[j].first - findings[i].first > ticks(LINK * 12)
-            {
+            // Later ones start later still: none of them can come within LINK of `i` either.
+            if findings[j].first - findings[i].last > ticks(LINK) {
                 break;
             }
             if related(&findings[i], &findings[j]) {

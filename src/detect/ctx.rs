@@ -158,14 +158,6 @@ impl<'a> Ctx<'a> {
         self.store.dicts.apps.get(self.store.cols.client_app[row])
     }
 
-    pub fn user_agent(&self, row: usize) -> &str {
-        self.store.dicts.user_agents.get(self.dim(Dim::UserAgent, row))
-    }
-
-    pub fn description(&self, row: usize) -> &str {
-        self.store.dicts.descriptions.get(self.store.cols.description[row])
-    }
-
     /// The object's kind and name, when the event addressed one.
     pub fn object_ref(&self, row: usize) -> Option<(ObjectKind, &str)> {
         let id = self.object(row);

@@ -24,12 +24,7 @@ pub fn list(mut items: Vec<String>) -> String {
 
 /// `secrets/breakglass` (with the vault when the finding spans several).
 pub fn object_name(ctx: &Ctx, id: u32, with_vault: bool) -> String {
-    let o = ctx.store.dicts.objects.get(id);
-    if with_vault {
-        format!("{}/{}/{}", o.vault, o.kind.collection(), o.name)
-    } else {
-        format!("{}/{}", o.kind.collection(), o.name)
-    }
+    if with_vault { ctx.label(Dim::Object, id) } else { ctx.store.dicts.objects.get(id).path() }
 }
 
 /// `2 min 5 s`, `3 h 10 min`, `45 s`.
@@ -50,7 +45,7 @@ pub fn render(ctx: &Ctx, template: &str, f: &Finding, extra: &[(&'static str, St
             return Some(v.clone());
         }
         Some(match name {
-            "actor" => f.actor(ctx),
+            "actor" => f.actor(ctx.store),
             "ips" => list(f.caller_ips.iter().map(|&i| ctx.label(Dim::CallerIp, i)).collect()),
             "vaults" => list(f.vaults.iter().map(|&v| ctx.label(Dim::Vault, v)).collect()),
             "objects" => list(f.objects.iter().map(|&o| object_name(ctx, o, several_vaults)).collect()),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::store::Dim;
+use crate::store::{Dim, Store};
 
 use super::ctx::Ctx;
 use super::severity::Severity;
@@ -115,10 +115,10 @@ impl Finding {
     }
 
     /// What the actor is called: the identity's label, else the caller IP.
-    pub fn actor(&self, ctx: &Ctx) -> String {
+    pub fn actor(&self, store: &Store) -> String {
         match (self.identities.first(), self.caller_ips.first()) {
-            (Some(&i), _) => ctx.label(Dim::Identity, i),
-            (None, Some(&ip)) => ctx.label(Dim::CallerIp, ip),
+            (Some(&i), _) => store.label(Dim::Identity, i).into_owned(),
+            (None, Some(&ip)) => store.label(Dim::CallerIp, ip).into_owned(),
             _ => "anonymous".into(),
         }
     }

@@ -1,7 +1,6 @@
 //! The analyst's sensitive-object watchlist (break-glass credentials, signing keys): a finding that touches a
-//! watched object is raised one severity level and says which entry matched, and every successful read of a
-//! watched object by an actor of any finding is evidence worth a finding's attention. The catalogue has no id
-//! of its own for this — it sharpens the rules that already fired.
+//! watched object is raised one severity level and says which entry matched. The catalogue has no id of its
+//! own for this — it sharpens the rules that already fired.
 
 use crate::intel::Intel;
 
@@ -14,8 +13,7 @@ pub fn escalate(ctx: &Ctx, intel: &Intel, findings: &mut [Finding]) {
     for f in findings.iter_mut() {
         let hit = f.objects.iter().find_map(|&o| {
             let obj = d.objects.get(o);
-            list.matches(&obj.vault, obj.kind, &obj.name)
-                .map(|e| (format!("{}/{}", obj.kind.collection(), obj.name), e))
+            list.matches(&obj.vault, obj.kind, &obj.name).map(|e| (obj.path(), e))
         });
         if let Some((object, entry)) = hit {
             f.severity = f.severity.raised();

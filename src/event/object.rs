@@ -77,6 +77,11 @@ impl ObjectRef {
         format!("{}/{}/{}", self.vault, self.kind.collection(), self.name.to_ascii_lowercase())
     }
 
+    /// `secrets/name`: the object within its vault, as Key Vault URIs write it.
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.kind.collection(), self.name)
+    }
+
     /// The unversioned object URI (`https://<vault>.vault.azure.net/secrets/<name>`), the "obj" of DETECTIONS.md.
     pub fn uri(&self) -> String {
         format!("https://{}.vault.azure.net/{}/{}", self.vault, self.kind.collection(), self.name)

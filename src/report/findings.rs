@@ -121,8 +121,7 @@ pub fn identity_key(store: &Store, id: u32) -> String {
 
 /// `secrets/name` (the object's collection and name, as Key Vault URIs write them).
 pub fn object_key(store: &Store, id: u32) -> String {
-    let o = store.dicts.objects.get(id);
-    format!("{}/{}", o.kind.collection(), o.name)
+    store.dicts.objects.get(id).path()
 }
 
 fn time(t: i64) -> String {
@@ -131,12 +130,15 @@ fn time(t: i64) -> String {
 
 impl Report {
     pub fn build(store: &Store, load: &LoadReport, d: &Detections, min: Severity) -> io::Result<Report> {
-        let shown: Vec<&Finding> = d.findings.iter().filter(|f| f.severity >= min).collect();
+        // Findings are ordered most severe first, so those shown are a prefix: their indices do not change.
+        let shown: Vec<&Finding> = d.findings.iter().take_while(|f| f.severity >= min).collect();
         // Lines of every evidence record, computed in one pass per source.
         let rows: Vec<usize> = shown.iter().flat_map(|f| f.evidence.iter().map(|e| e.row as usize)).collect();
         let lines: HashMap<usize, u64> = rows.iter().copied().zip(store.lines_of(&rows)?).collect();
-        let index: HashMap<*const Finding, usize> =
-            shown.iter().enumerate().map(|(i, f)| (*f as *const Finding, i)).collect();
+        // Incidents with a finding shown, renumbered in order.
+        let kept: Vec<usize> =
+            (0..d.incidents.len()).filter(|&k| d.incidents[k].findings.iter().any(|&i| i < shown.len())).collect();
+        let renumbered = |k: usize| kept.iter().position(|&x| x == k);
         let findings = shown
             .iter()
             .map(|f| FindingOut {
@@ -173,24 +175,19 @@ impl Report {
                     azure_diagnostics: f.kql.azure_diagnostics.clone(),
                     azkv_audit_logs: f.kql.azkv_audit_logs.clone(),
                 },
-                incident: f.incident,
+                incident: f.incident.and_then(renumbered),
             })
             .collect();
-        let incidents = d
-            .incidents
+        let incidents = kept
             .iter()
+            .map(|&k| &d.incidents[k])
             .map(|i| IncidentOut {
                 severity: i.severity,
                 story: i.story.clone(),
                 first_seen: time(i.first),
                 last_seen: time(i.last),
-                findings: i
-                    .findings
-                    .iter()
-                    .filter_map(|&k| index.get(&(&d.findings[k] as *const Finding)).copied())
-                    .collect(),
+                findings: i.findings.iter().copied().filter(|&f| f < shown.len()).collect(),
             })
-            .filter(|i| !i.findings.is_empty())
             .collect();
         Ok(Report {
             inputs: load

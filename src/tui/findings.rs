@@ -5,11 +5,9 @@
 
 use std::sync::Arc;
 
+use super::pane::Pane;
 use crate::detect::{Detections, Finding, Flag, Severity};
 use crate::store::{Dim, Store};
-
-/// The four pivot dimensions, in pane order.
-const PIVOTS: [Dim; 4] = [Dim::CallerIp, Dim::Identity, Dim::Vault, Dim::Operation];
 
 #[derive(Default)]
 pub struct FindingsView {
@@ -27,7 +25,7 @@ pub struct FindingsView {
 impl FindingsView {
     /// Takes a result computed on `store` (the caller checks it is the store on screen).
     pub fn set(&mut self, store: &Store, detections: Arc<Detections>) {
-        self.involved = PIVOTS.map(|d| detections.involved(store, d));
+        self.involved = Pane::PIVOTS.map(|p| p.dim().map(|d| detections.involved(store, d)).unwrap_or_default());
         self.cursor = self.cursor.min(detections.findings.len().saturating_sub(1));
         self.detections = Some(detections);
         self.running = false;
@@ -54,7 +52,7 @@ impl FindingsView {
     }
 
     pub fn involved(&self, dim: Dim, id: u32) -> Option<Severity> {
-        let i = PIVOTS.iter().position(|d| *d == dim)?;
+        let i = Pane::PIVOTS.iter().position(|p| p.dim() == Some(dim))?;
         self.involved[i].get(id as usize).copied().flatten()
     }
 

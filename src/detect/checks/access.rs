@@ -7,7 +7,7 @@ use hashbrown::HashMap;
 use crate::event::ChangeKind;
 
 use super::super::finding::{Evidence, Extra, Finding};
-use super::{Check, Input, Outcome};
+use super::{Check, Input, Kind, Outcome};
 use crate::detect::ctx::Ctx;
 use crate::detect::severity::Severity;
 
@@ -27,21 +27,21 @@ pub const READS: [&str; 9] = [
 pub const SELF_GRANT: Check = Check {
     name: "self_grant_then_read",
     run: self_grant,
-    params: &[("within", "how soon after the grant a read counts (default 60m)")],
+    params: &[("within", Kind::Duration, "how soon after the grant a read counts (default 60m)")],
 };
 
 pub const GRANT_REVOKED: Check = Check {
     name: "grant_revoked_quickly",
     run: grant_revoked,
-    params: &[("within", "longest time between the grant and its removal (default 10m)")],
+    params: &[("within", Kind::Duration, "longest time between the grant and its removal (default 10m)")],
 };
 
 pub const DENIED_THEN_GRANTED: Check = Check {
     name: "denied_then_granted",
     run: denied_then_granted,
     params: &[
-        ("min_denials", "denials before the first successful read (default 3)"),
-        ("within", "from the first denial to the read (default 60m)"),
+        ("min_denials", Kind::Number, "denials before the first successful read (default 3)"),
+        ("within", Kind::Duration, "from the first denial to the read (default 60m)"),
     ],
 };
 

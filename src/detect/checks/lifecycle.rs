@@ -8,15 +8,23 @@ use crate::detect::ctx::ticks;
 use crate::detect::severity::Severity;
 
 use super::super::finding::{Evidence, Extra, Finding};
-use super::{Check, GAP, Input, Outcome, clusters, plain};
+use super::{Check, GAP, Input, Kind, Outcome, clusters, plain};
 
 pub const BACKUP_RESTORE: Check = Check {
     name: "backup_restore",
     run: backup_restore,
     params: &[
-        ("baseline_fraction", "share of the case's timeline whose backup callers are the backup job (default 0.2)"),
-        ("restore_within", "a restore of the same name in another vault within this is Critical (default 24h)"),
-        ("many", "objects backed up within an hour that make it High (default 5)"),
+        (
+            "baseline_fraction",
+            Kind::Number,
+            "share of the case's timeline whose backup callers are the backup job (default 0.2)",
+        ),
+        (
+            "restore_within",
+            Kind::Duration,
+            "a restore of the same name in another vault within this is Critical (default 24h)",
+        ),
+        ("many", Kind::Number, "objects backed up within an hour that make it High (default 5)"),
     ],
 };
 pub const RECOVERY: Check = Check { name: "recovery", run: recovery, params: &[GAP] };

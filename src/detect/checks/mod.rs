@@ -27,15 +27,29 @@ pub struct Input<'a> {
     pub params: Params<'a>,
 }
 
+/// What a parameter's value must be; a rule file's value of another kind is an error, never a default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `"90s"`, `"10m"`, `"1h"`, `"14d"`.
+    Duration,
+    /// An integer or a float.
+    Number,
+    /// A list of strings.
+    List,
+}
+
+/// A parameter: its name, kind and what it means.
+pub type Param = (&'static str, Kind, &'static str);
+
 pub struct Check {
     pub name: &'static str,
     pub run: fn(&Input) -> Outcome,
-    /// Parameter names and what they mean; any other name in a rule file is an error.
-    pub params: &'static [(&'static str, &'static str)],
+    /// The parameters it reads; any other name in a rule file is an error.
+    pub params: &'static [Param],
 }
 
 /// The usual clustering parameter: events of one actor closer than this are one finding.
-pub const GAP: (&str, &str) = ("gap", "events within this gap are one finding (default 1h)");
+pub const GAP: Param = ("gap", Kind::Duration, "events within this gap are one finding (default 1h)");
 
 pub const REGISTRY: &[Check] = &[
     access::SELF_GRANT,
@@ -73,27 +87,30 @@ pub fn validate(name: &str, params: &BTreeMap<String, toml::Value>) -> Result<()
         return Err(format!("unknown check {name:?} (known: {})", names.join(", ")));
     };
     for (key, value) in params {
-        if !check.params.iter().any(|(n, _)| n == key) {
-            let known: Vec<&str> = check.params.iter().map(|(n, _)| *n).collect();
+        let Some(&(_, kind, _)) = check.params.iter().find(|(n, ..)| n == key) else {
+            let known: Vec<&str> = check.params.iter().map(|(n, ..)| *n).collect();
             return Err(format!("check {name:?} has no parameter {key:?} (it has: {})", known.join(", ")));
-        }
-        let ok = match value {
-            toml::Value::String(s)
-                if key.ends_with("window") || key.ends_with("within") || key.ends_with("baseline") =>
-            {
-                seconds(s).is_some()
-            }
-            toml::Value::String(_) | toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Array(_) => true,
+        };
+        let ok = match (kind, value) {
+            (Kind::Duration, toml::Value::String(s)) => seconds(s).is_some(),
+            (Kind::Number, toml::Value::Integer(_) | toml::Value::Float(_)) => true,
+            (Kind::List, toml::Value::Array(a)) => a.iter().all(toml::Value::is_str),
             _ => false,
         };
         if !ok {
-            return Err(format!("check {name:?}: parameter {key:?} has an unusable value {value}"));
+            let want = match kind {
+                Kind::Duration => "a duration like \"90s\", \"10m\", \"1h\" or \"14d\"",
+                Kind::Number => "a number",
+                Kind::List => "a list of strings",
+            };
+            return Err(format!("check {name:?}: parameter {key:?} must be {want}, not {value}"));
         }
     }
     Ok(())
 }
 
-/// A check's parameters with their defaults.
+/// A check's parameters with their defaults. Values were checked against their kinds when the rule file was
+/// read ([`validate`]), so a default here only stands for a parameter the file does not give.
 pub struct Params<'a>(pub &'a BTreeMap<String, toml::Value>);
 
 impl Params<'_> {
@@ -104,7 +121,7 @@ impl Params<'_> {
     }
 
     pub fn int(&self, name: &str, default: i64) -> i64 {
-        self.0.get(name).and_then(toml::Value::as_integer).unwrap_or(default)
+        self.float(name, default as f64) as i64
     }
 
     pub fn float(&self, name: &str, default: f64) -> f64 {

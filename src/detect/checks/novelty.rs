@@ -9,57 +9,67 @@ use crate::event::{IdentityKind, ObjectKind};
 
 use super::super::finding::{Extra, Finding};
 use super::access::READS;
-use super::{Check, GAP, Input, Outcome, baseline_end, clusters, plain};
+use super::{Check, GAP, Input, Kind, Outcome, baseline_end, clusters, plain};
 use crate::detect::severity::Severity;
 
 pub const NEW_PRINCIPAL: Check = Check {
     name: "new_principal_for_vault",
     run: new_principal,
     params: &[
-        ("baseline_fraction", "share of the case's timeline used as baseline (default 0.2)"),
-        ("gap", "reads within this gap after the first one are one finding (default 1h)"),
+        ("baseline_fraction", Kind::Number, "share of the case's timeline used as baseline (default 0.2)"),
+        ("gap", Kind::Duration, "reads within this gap after the first one are one finding (default 1h)"),
     ],
 };
 pub const UNUSUAL_CLIENT_APP: Check = Check {
     name: "unusual_client_app",
     run: unusual_client_app,
-    params: &[("apps", "client app ids that have no business on the Key Vault data plane (FOCI apps)"), GAP],
+    params: &[
+        ("apps", Kind::List, "client app ids that have no business on the Key Vault data plane (FOCI apps)"),
+        GAP,
+    ],
 };
 pub const CRYPTO_NEW_PAIR: Check = Check {
     name: "crypto_new_pair",
     run: crypto_new_pair,
-    params: &[("baseline_fraction", "share of the case's timeline used as baseline (default 0.2)"), GAP],
+    params: &[("baseline_fraction", Kind::Number, "share of the case's timeline used as baseline (default 0.2)"), GAP],
 };
 
-fn new_principal(input: &Input) -> Outcome {
+/// Per (identity, `other`) pair of the successful `ops` events: the first burst (events within `gap`) of each
+/// pair that did not occur in the baseline period. Later bursts of a pair are no longer new.
+fn first_bursts(input: &Input, ops: &[bool], other: impl Fn(usize) -> u32) -> Result<Vec<Vec<usize>>, String> {
     let ctx = input.ctx;
     let Some(end) = baseline_end(ctx, &input.params) else {
         return Err("the loaded events span less than a day: no baseline to compare with".into());
     };
     let gap = input.params.ticks("gap", "1h");
+    let pair = |r: usize| ((ctx.identity(r) as u64) << 32) | other(r) as u64;
+    let mut known: HashSet<u64> = HashSet::new();
+    let mut hits = Vec::new();
+    for r in ctx.rows() {
+        if ctx.identity(r) == 0 || other(r) == 0 || !ctx.ok(r) || !ops[ctx.op(r) as usize] {
+            continue;
+        }
+        if ctx.time(r) < end {
+            known.insert(pair(r));
+        } else if !known.contains(&pair(r)) {
+            hits.push(r);
+        }
+    }
+    let mut seen = HashSet::new();
+    Ok(clusters(ctx, hits.into_iter().map(|r| (pair(r), r)), gap)
+        .into_iter()
+        .filter(|rows| seen.insert(pair(rows[0])))
+        .collect())
+}
+
+fn new_principal(input: &Input) -> Outcome {
+    let ctx = input.ctx;
     let mut reads = ctx.op_set(&READS);
     if let Some(id) = ctx.op_id("VaultGet") {
         reads[id as usize] = true;
     }
-    let mut known: HashSet<(u32, u32)> = HashSet::new();
-    let mut hits = Vec::new();
-    for r in ctx.rows() {
-        let key = (ctx.identity(r), ctx.vault(r));
-        if key.0 == 0 || key.1 == 0 || !ctx.ok(r) || !reads[ctx.op(r) as usize] {
-            continue;
-        }
-        if ctx.time(r) < end {
-            known.insert(key);
-        } else if !known.contains(&key) {
-            hits.push(r);
-        }
-    }
-    // Only the first burst after the pair appears: later reads are no longer new.
-    let mut seen: HashSet<(u32, u32)> = HashSet::new();
-    let pair = |r: usize| ((ctx.identity(r) as u64) << 32) | ctx.vault(r) as u64;
-    Ok(clusters(ctx, hits.into_iter().map(|r| (pair(r), r)), gap)
+    Ok(first_bursts(input, &reads, |r| ctx.vault(r))?
         .into_iter()
-        .filter(|rows| seen.insert((ctx.identity(rows[0]), ctx.vault(rows[0]))))
         .map(|rows| {
             let secret_reads = rows
                 .iter()
@@ -100,29 +110,9 @@ fn unusual_client_app(input: &Input) -> Outcome {
 
 fn crypto_new_pair(input: &Input) -> Outcome {
     let ctx = input.ctx;
-    let Some(end) = baseline_end(ctx, &input.params) else {
-        return Err("the loaded events span less than a day: no baseline to compare with".into());
-    };
-    let gap = input.params.ticks("gap", "1h");
     let crypto = ctx.op_set(&["KeySign", "KeyDecrypt", "KeyUnwrap"]);
-    let mut known: HashSet<(u32, u32)> = HashSet::new();
-    let mut hits = Vec::new();
-    for r in ctx.rows() {
-        let key = (ctx.identity(r), ctx.object(r));
-        if key.0 == 0 || key.1 == 0 || !ctx.ok(r) || !crypto[ctx.op(r) as usize] {
-            continue;
-        }
-        if ctx.time(r) < end {
-            known.insert(key);
-        } else if !known.contains(&key) {
-            hits.push(r);
-        }
-    }
-    let mut seen = HashSet::new();
-    let pair = |r: usize| ((ctx.identity(r) as u64) << 32) | ctx.object(r) as u64;
-    Ok(clusters(ctx, hits.into_iter().map(|r| (pair(r), r)), gap)
+    Ok(first_bursts(input, &crypto, |r| ctx.object(r))?
         .into_iter()
-        .filter(|rows| seen.insert(pair(rows[0])))
         .map(|rows| {
             let user = ctx.store.dicts.identities.get(ctx.identity(rows[0])).kind() == IdentityKind::User;
             // A person using a key for crypto is the catalogue's High case; a workload new to a key is usually

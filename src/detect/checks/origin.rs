@@ -7,17 +7,21 @@ use hashbrown::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use crate::event::{IdentityKind, Ticks};
-use crate::intel::is_internal;
+use crate::intel::{Origin, is_internal};
 
 use super::super::finding::{Extra, Finding};
-use super::{Check, GAP, Input, Outcome, baseline_end, clusters, per_ip, plain, who_where};
+use super::{Check, GAP, Input, Kind, Outcome, baseline_end, clusters, per_ip, plain, who_where};
 use crate::detect::ctx::ticks;
 use crate::detect::severity::Severity;
 
 pub const FIREWALL_BLOCKED: Check = Check {
     name: "firewall_blocked",
     run: firewall_blocked,
-    params: &[("gap", "events of one identity and address within this gap are one finding (default 24h)")],
+    params: &[(
+        "gap",
+        Kind::Duration,
+        "events of one identity and address within this gap are one finding (default 24h)",
+    )],
 };
 pub const WORKLOAD_OUTSIDE_AZURE: Check =
     Check { name: "workload_outside_azure", run: workload_outside_azure, params: &[GAP] };
@@ -26,10 +30,14 @@ pub const IMPOSSIBLE_TRAVEL: Check = Check {
     name: "impossible_travel",
     run: impossible_travel,
     params: &[
-        ("window", "span in which the countries are counted (default 60m)"),
-        ("min_countries", "distinct countries that fire (default 2)"),
-        ("min_asns", "distinct networks (ASNs) that fire (default 3)"),
-        ("max_kmh", "implied travel speed between consecutive calls that fires, with a City database (default 900)"),
+        ("window", Kind::Duration, "span in which the countries are counted (default 60m)"),
+        ("min_countries", Kind::Number, "distinct countries that fire (default 2)"),
+        ("min_asns", Kind::Number, "distinct networks (ASNs) that fire (default 3)"),
+        (
+            "max_kmh",
+            Kind::Number,
+            "implied travel speed between consecutive calls that fires, with a City database (default 900)",
+        ),
     ],
 };
 pub const TOR_EXIT: Check = Check { name: "tor_exit", run: tor_exit, params: &[GAP] };
@@ -40,6 +48,7 @@ pub const HOSTING_NETWORK: Check = Check {
         GAP,
         (
             "baseline_fraction",
+            Kind::Number,
             "share of the case's timeline whose networks are the identity's usual ones (default 0.2)",
         ),
     ],
@@ -54,10 +63,7 @@ const FIREWALL_TEXT: &str = "is not authorized and caller is not a trusted servi
 
 /// A public address that is neither Azure nor one of the analyst's known ranges.
 fn outside(input: &Input, ip: IpAddr) -> bool {
-    let i = input.intel;
-    !is_internal(ip)
-        && i.service_tags.as_ref().is_none_or(|t| t.azure_tag(ip).is_none())
-        && i.egress.as_ref().is_none_or(|e| !e.contains(ip))
+    matches!(input.intel.origin(ip), Origin::Public)
 }
 
 fn firewall_blocked(input: &Input) -> Outcome {

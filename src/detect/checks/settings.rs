@@ -10,7 +10,7 @@ use crate::event::Plane;
 use crate::intel::Prefix;
 
 use super::super::finding::{Evidence, Extra, Finding};
-use super::{Check, Input, Outcome, plain};
+use super::{Check, Input, Kind, Outcome, plain};
 use crate::detect::ctx::{Ctx, ticks};
 use crate::detect::severity::Severity;
 
@@ -19,20 +19,32 @@ pub const LOGGING_DISABLED: Check = Check {
     name: "logging_disabled",
     run: logging_disabled,
     params: &[
-        ("silence", "a data-plane silence this long while the control plane is active is a gap (default 6h)"),
-        ("busy_per_hour", "events per hour before the silence that make the vault a steady emitter (default 1)"),
+        (
+            "silence",
+            Kind::Duration,
+            "a data-plane silence this long while the control plane is active is a gap (default 6h)",
+        ),
+        (
+            "busy_per_hour",
+            Kind::Number,
+            "events per hour before the silence that make the vault a steady emitter (default 1)",
+        ),
     ],
 };
 pub const NETWORK_WIDENED: Check = Check {
     name: "network_widened",
     run: network_widened,
-    params: &[("read_within", "an ok read from a newly allowed address within this makes it Critical (default 60m)")],
+    params: &[(
+        "read_within",
+        Kind::Duration,
+        "an ok read from a newly allowed address within this makes it Critical (default 60m)",
+    )],
 };
 pub const PROTECTION_WEAKENED: Check = Check { name: "protection_weakened", run: protection_weakened, params: &[] };
 pub const CMK_RANSOMWARE: Check = Check {
     name: "cmk_ransomware",
     run: cmk_ransomware,
-    params: &[("within", "from the key's creation to its deletion (default 24h)")],
+    params: &[("within", Kind::Duration, "from the key's creation to its deletion (default 24h)")],
 };
 
 /// Why a settings rule cannot run on these logs, if it cannot: no record says anything about a vault's

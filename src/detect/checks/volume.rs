@@ -10,26 +10,26 @@ use crate::detect::ctx::ticks;
 use crate::store::Dim;
 
 use super::super::finding::{Extra, Finding};
-use super::{Check, Input, Outcome, plain};
+use super::{Check, Input, Kind, Outcome, plain};
 
 pub const VOLUME_ANOMALY: Check = Check {
     name: "volume_anomaly",
     run: volume_anomaly,
     params: &[
-        ("sigmas", "how many standard deviations above the mean an hour must be (default 3)"),
-        ("min_mean", "the baseline mean per hour must exceed this (default 5)"),
-        ("operations", "which operations are counted"),
-        ("peak_factor", "and more than this many times the value's busiest other hour (default 1.5)"),
+        ("sigmas", Kind::Number, "how many standard deviations above the mean an hour must be (default 3)"),
+        ("min_mean", Kind::Number, "the baseline mean per hour must exceed this (default 5)"),
+        ("operations", Kind::List, "which operations are counted"),
+        ("peak_factor", Kind::Number, "and more than this many times the value's busiest other hour (default 1.5)"),
     ],
 };
 pub const VAULT_FAN_OUT: Check = Check {
     name: "vault_fan_out",
     run: vault_fan_out,
     params: &[
-        ("min_vaults", "distinct vaults in a day that fire (default 5)"),
-        ("factor", "and at least this many times the identity's usual daily count (default 3)"),
-        ("new_min_vaults", "distinct vaults that fire for an identity with no earlier day (default 3)"),
-        ("baseline_fraction", "share of the case's timeline whose days are baseline only (default 0.2)"),
+        ("min_vaults", Kind::Number, "distinct vaults in a day that fire (default 5)"),
+        ("factor", Kind::Number, "and at least this many times the identity's usual daily count (default 3)"),
+        ("new_min_vaults", Kind::Number, "distinct vaults that fire for an identity with no earlier day (default 3)"),
+        ("baseline_fraction", Kind::Number, "share of the case's timeline whose days are baseline only (default 0.2)"),
     ],
 };
 

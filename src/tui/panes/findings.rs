@@ -10,7 +10,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{block, fit};
 use crate::detect::Severity;
 use crate::event::Ticks;
-use crate::store::Dim;
 use crate::text::sanitize;
 use crate::tui::app::App;
 use crate::tui::pane::Pane;
@@ -59,14 +58,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .skip(view.top)
         .take(list.height as usize)
         .map(|(i, f)| {
-            let actor = match (f.identities.first(), f.caller_ips.first()) {
-                (Some(&id), _) => sanitize(&store.label(Dim::Identity, id)).into_owned(),
-                (None, Some(&ip)) => sanitize(&store.label(Dim::CallerIp, ip)).into_owned(),
-                _ => String::new(),
-            };
+            let actor = f.actor(store);
             let when = Ticks(f.first).to_iso();
             let when = when.get(5..16).unwrap_or(&when).replace('T', " ");
-            let text = fit(&format!(" {:<6} {when}  {}  {actor}", f.rule, f.title), width.saturating_sub(2));
+            let text = sanitize(&format!(" {:<6} {when}  {}  {actor}", f.rule, f.title)).into_owned();
+            let text = fit(&text, width.saturating_sub(2));
             let selected = i == view.cursor;
             let style =
                 if selected && app.focus == Pane::Findings { theme.selected } else { ratatui::style::Style::new() };
