@@ -6,7 +6,8 @@
 //! * keystroke → frame: a key that changes the filter (drill, pop, fuzzy character) until the next frame is
 //!   written, at 120x40; a fuzzy character also as the runner handles it, the recount in a background job (the
 //!   prompt's frame at once, the results' frame when the job is done);
-//! * bytes written when the selection moves one row, at 80x24, 120x40 and 200x60.
+//! * bytes written when the selection moves one row, at 80x24, 120x40 and 200x60, with the detections' findings
+//!   on screen.
 //!
 //! `cargo bench --bench tui -- FILE [--breakdown]` (`--breakdown`: where a fuzzy keystroke's time goes; see
 //! `benches/tui-compare.sh` for the side-by-side with lnav in tmux).
@@ -17,11 +18,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kvtrail::detect::{self, RuleSet};
+use kvtrail::intel::Intel;
 use kvtrail::store::Progress;
 use kvtrail::store::load::load_paths;
 use kvtrail::tui::app::{App, LoadState};
-use kvtrail::tui::gapfill::GapFill;
 use kvtrail::tui::keymap::Keymap;
+use kvtrail::tui::lean::Lean;
 use kvtrail::tui::panes;
 use kvtrail::tui::run::empty_store;
 use kvtrail::tui::theme::{Theme, ThemeName};
@@ -44,11 +47,11 @@ impl Write for Sink {
 }
 
 /// The workbench's own backend stack (crossterm behind the gap filler), writing into a byte counter.
-type Bench = Terminal<GapFill<CrosstermBackend<Sink>>>;
+type Bench = Terminal<Lean<CrosstermBackend<Sink>>>;
 
 fn terminal(w: u16, h: u16, sink: Sink) -> Bench {
     let options = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, w, h)) };
-    Terminal::with_options(GapFill::new(CrosstermBackend::new(sink)), options).expect("terminal")
+    Terminal::with_options(Lean::new(CrosstermBackend::new(sink)), options).expect("terminal")
 }
 
 fn draw(t: &mut Bench, app: &mut App) {
@@ -165,7 +168,11 @@ fn main() {
         ms(median(counted))
     );
 
-    // Bytes down the link when the selection moves one row, 100 times (mostly scrolling the table by a row).
+    // Bytes down the link when the selection moves one row, 100 times (mostly scrolling the table by a row),
+    // with the detections' results on screen as the workbench shows them (the findings pane beside the table).
+    let rules = RuleSet::builtin().expect("built-in rules");
+    let store = Arc::clone(&app.store);
+    app.set_detections(&store, Arc::new(detect::run(&store, &Intel::default(), &rules)));
     for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {
         let sink = Sink::default();
         let mut t = terminal(w, h, sink.clone());

@@ -8,6 +8,7 @@
 //! * [`ingest`] — bytes in every known log format → vocabulary-normalized records.
 //! * [`store`]  — columnar, interned events; facets and filters.
 //! * [`detect`] — the KV-01…KV-30 rules over a store: findings, incidents, objects to rotate.
+//! * [`source`] — live sources: Log Analytics queries, Resource Manager inventories, Azure sign-in.
 //! * [`report`] — headless outputs (`stats`, `export`).
 //! * [`generate`] — the synthetic traffic generator and the bundled demo dataset.
 //! * [`text`]   — making attacker-controlled strings safe to print.
@@ -21,6 +22,7 @@ pub mod generate;
 pub mod ingest;
 pub mod intel;
 pub mod report;
+pub mod source;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -3,12 +3,13 @@
 
 pub mod action;
 pub mod app;
+pub mod band;
 pub mod clipboard;
 pub mod counts;
 pub mod crumbs;
 pub mod findings;
-pub mod gapfill;
 pub mod keymap;
+pub mod lean;
 pub mod pane;
 pub mod panes;
 pub mod run;

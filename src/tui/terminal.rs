@@ -14,10 +14,11 @@ use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use super::gapfill::GapFill;
+use super::lean::Lean;
 
-/// Crossterm writing into one buffer per frame, behind the gap filler (fewer bytes per frame over SSH).
-pub type Backend = GapFill<CrosstermBackend<BufWriter<Stdout>>>;
+/// Crossterm writing into one buffer per frame, behind the lean writer (gaps re-printed, scrolled rows scrolled by
+/// the terminal: fewer bytes per frame over SSH).
+pub type Backend = Lean<CrosstermBackend<BufWriter<Stdout>>>;
 
 /// Restores the terminal. Safe to call more than once and from the panic hook.
 fn restore() {
@@ -52,7 +53,7 @@ impl Screen {
             execute!(out, EnableMouseCapture)?;
         }
         // One frame, one write: a 1 MiB buffer holds even a full repaint of a large terminal.
-        let backend = GapFill::new(CrosstermBackend::new(BufWriter::with_capacity(1 << 20, io::stdout())));
+        let backend = Lean::new(CrosstermBackend::new(BufWriter::with_capacity(1 << 20, io::stdout())));
         let terminal = Terminal::new(backend)?;
         Ok(Screen { terminal })
     }
