@@ -99,6 +99,16 @@ impl Source {
     }
 }
 
+impl Source {
+    /// A source for bytes fetched at run time (a Log Analytics response): spooled to an unlinked temporary
+    /// file, so the detail view can re-read a record later without the bytes staying in memory.
+    pub fn from_vec(name: &str, bytes: &[u8]) -> io::Result<Source> {
+        let mut file = spool()?;
+        file.write_all(bytes)?;
+        Ok(Source { name: name.to_string(), origin: Origin::Spool(Arc::new(file)), notes: vec![] })
+    }
+}
+
 /// An input that could not be opened at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {

@@ -2,10 +2,15 @@
 //!
 //! * [`cloud`] — which endpoints and token scopes a cloud uses, and the rule for overriding them
 //!   (`--endpoint`, `--arm-endpoint`: HTTPS, or plain HTTP on a loopback address only).
+//! * [`loganalytics`] — the Query API: KQL, retries, time slices, complete fetches and their gaps.
 //! * [`http`] — the one HTTP client (reqwest on rustls) every call goes through, bounded by timeouts.
+//!   cached per scope.
+//!   retries on throttling and the token kept on the endpoint's origin.
+//!   JSON report (read back by the workbench) and a terminal table.
 //!
 //! Tokens come from an `azure_core::credentials::TokenCredential`; whatever builds it, nothing here ever prints
 //! a token: `azure_core`'s `Secret` redacts itself, and errors carry status, code and message, never headers.
 
 pub mod cloud;
 pub mod http;
+pub mod loganalytics;
