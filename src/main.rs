@@ -12,6 +12,11 @@ use kvtrail::intel::{AllowList, Intel};
 use kvtrail::report::export::{self, ExportFormat};
 use kvtrail::report::findings::Report;
 use kvtrail::report::stats::Stats;
+use kvtrail::source::auth::{AuthMethod, AuthOptions};
+use kvtrail::source::cloud::{self, Cloud};
+use kvtrail::source::loganalytics::fetch::{Gap, Request, Tables};
+use kvtrail::source::loganalytics::kql::Table;
+use kvtrail::source::loganalytics::live::{self, Live};
 use kvtrail::store::load::{self, LoadReport};
 use kvtrail::store::{Progress, Store};
 use kvtrail::text::sanitize;
@@ -88,6 +93,17 @@ enum Command {
         kvtrail report logs/ --rules my-rules.toml --allow allowlist.toml --fail-on high   # exit 3 on high or critical"
     )]
     Report(ReportArgs),
+    /// Open a Log Analytics workspace's Key Vault events in the workbench, streamed in as they are fetched.
+    #[command(after_help = "Examples:\n  kvtrail query --workspace $WS --since 7d\n  \
+        kvtrail query --workspace $WS --from 2026-10-01T00:00:00Z --to 2026-10-03T00:00:00Z --vault kv-pay --activity\n  \
+        kvtrail query --workspace $WS --since 2d --save incident.ndjson   # later: kvtrail incident.ndjson\n  \
+        kvtrail report --workspace $WS --since 1d --format json           # headless")]
+    Query(QueryArgs),
+    /// List every vault of the subscriptions and whether it sends AuditEvent logs anywhere: the blind spots.
+    #[command(after_help = "Exit status: 0 every vault logs, 4 some vault has no audit logging (or could not be \
+        checked), 1 a subscription could not be listed.\n\nExamples:\n  kvtrail coverage --subscription $SUB\n  \
+        kvtrail coverage --subscription $SUB1 --subscription $SUB2 --json -o coverage.json")]
+    Coverage(CoverageArgs),
     /// Write synthetic Key Vault traffic (benchmarks, tests, the demo dataset).
     Gen(kvtrail::generate::GenArgs),
     /// Keymaps: validate a keymap file and print the merged bindings.
@@ -110,6 +126,35 @@ enum KeymapCommand {
 }
 
 #[derive(Args)]
+struct CoverageArgs {
+    /// Subscription ID (repeatable).
+    #[arg(long = "subscription", required = true, value_name = "ID")]
+    subscriptions: Vec<String>,
+    /// Print JSON ({"vaults":[{"name","id","audit_logging","checked","reason",…}],"errors":[…]}).
+    #[arg(long)]
+    json: bool,
+    /// Resource Manager base URL (sovereign clouds, private links, proxies); http:// only on loopback.
+    #[arg(long, value_name = "URL")]
+    arm_endpoint: Option<String>,
+    #[arg(long, value_enum, default_value = "public")]
+    cloud: Cloud,
+    /// How to sign in (see `kvtrail query --help`).
+    #[arg(long, value_enum, default_value = "auto")]
+    auth: AuthMethod,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<String>,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    live: WorkspaceArgs,
+    #[command(flatten)]
+    tui: TuiArgs,
+}
+
+#[derive(Args)]
 struct DemoArgs {
     /// Print the demo dataset's stats as JSON instead of opening the workbench.
     #[arg(long)]
@@ -124,8 +169,10 @@ struct DemoArgs {
 #[derive(Args)]
 struct StatsArgs {
     /// Files, directories (read recursively) or `-` for stdin; gzip is read transparently.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "workspace", value_name = "INPUT")]
     inputs: Vec<String>,
+    #[command(flatten)]
+    live: WorkspaceArgs,
     /// Print JSON (the documented `stats` contract) instead of text.
     #[arg(long)]
     json: bool,
@@ -156,6 +203,57 @@ struct ExportArgs {
     strict: bool,
 }
 
+/// A Log Analytics workspace as the source (instead of files).
+#[derive(Args, Clone, Default)]
+struct WorkspaceArgs {
+    /// Query this Log Analytics workspace (its ID, a GUID) instead of reading files.
+    #[arg(long, value_name = "ID")]
+    workspace: Option<String>,
+    /// How far back from now (or from --to): 90m, 12h, 7d, 2w.
+    #[arg(long, value_name = "DURATION", conflicts_with = "from")]
+    since: Option<String>,
+    /// Start of the range (RFC 3339, e.g. 2026-10-01T00:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// End of the range (default: now).
+    #[arg(long, value_name = "TIME")]
+    to: Option<String>,
+    /// Only these vaults (repeatable).
+    #[arg(long = "vault", value_name = "NAME")]
+    vaults: Vec<String>,
+    /// Which table holds the Key Vault rows: auto, AzureDiagnostics or AZKVAuditLogs.
+    #[arg(long, default_value = "auto", value_name = "TABLE", value_parser = parse_table)]
+    table: Tables,
+    /// Add the Key Vault management events of AzureActivity.
+    #[arg(long)]
+    activity: bool,
+    /// Azure cloud: public, usgov or china.
+    #[arg(long, value_enum, default_value = "public")]
+    cloud: Cloud,
+    /// Query API base URL (sovereign clouds, private links, proxies); http:// only on loopback.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// How to sign in: auto (Azure CLI, managed identity, AZURE_* service principal, workload identity), cli,
+    /// managed-identity, env or workload.
+    #[arg(long, value_enum, default_value = "auto")]
+    auth: AuthMethod,
+    /// Also write what was fetched as NDJSON (loadable later as a file) and the KQL sent to FILE.kql.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Rows per query slice (the service returns at most 500,000 rows or ~64 MB per query).
+    #[arg(long, default_value_t = kvtrail::source::loganalytics::fetch::DEFAULT_MAX_ROWS, value_name = "N", hide = true)]
+    max_rows: u64,
+}
+
+fn parse_table(text: &str) -> Result<Tables, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "auto" => Ok(Tables::Auto),
+        "azurediagnostics" => Ok(Tables::Only(Table::AzureDiagnostics)),
+        "azkvauditlogs" => Ok(Tables::Only(Table::AzkvAuditLogs)),
+        _ => Err(format!("`{text}` is not a table (auto, AzureDiagnostics, AZKVAuditLogs)")),
+    }
+}
+
 /// Where the detections get their reference data, extra rules and allow-list.
 #[derive(Args, Clone, Default)]
 struct DetectArgs {
@@ -176,8 +274,10 @@ struct DetectArgs {
 #[derive(Args)]
 struct ReportArgs {
     /// Files, directories (read recursively) or `-` for stdin; gzip is read transparently.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "workspace", value_name = "INPUT")]
     inputs: Vec<String>,
+    #[command(flatten)]
+    live: WorkspaceArgs,
     #[arg(long, value_enum, default_value = "markdown")]
     format: ReportFormat,
     /// Leave out findings below this severity (low, medium, high, critical).
@@ -238,6 +338,65 @@ fn detection_setup(args: &DetectArgs, inputs: &[String]) -> Result<(Intel, RuleS
     Ok((intel, rules))
 }
 
+/// Loads the files, or fetches the workspace (progress on standard error when it is a terminal). Gaps in a
+/// fetch are listed on standard error and returned for the report.
+fn load_inputs(inputs: &[String], live: &WorkspaceArgs) -> anyhow::Result<(Store, LoadReport, Vec<Gap>)> {
+    let Some(workspace) = &live.workspace else {
+        let (store, report) = load::load_paths(inputs, &Progress::default());
+        return Ok((store, report, Vec::new()));
+    };
+    let fetched = fetch_workspace(workspace, live, &mut |p, _| {
+        if io::stderr().is_terminal() {
+            eprint!(
+                "\rkvtrail: {}/{} slices, {} rows, {} throttled waits ",
+                p.slices_done, p.slices_total, p.rows, p.throttled
+            );
+        }
+    })?;
+    if io::stderr().is_terminal() {
+        eprintln!();
+    }
+    for note in &fetched.summary.notes {
+        eprintln!("kvtrail: {}", sanitize(note));
+    }
+    for gap in &fetched.summary.gaps {
+        eprintln!("kvtrail: GAP {}/{}: {}", gap.from, gap.to, sanitize(&gap.reason));
+    }
+    let (store, report) = load::load(fetched.sources, Vec::new(), &Progress::default());
+    Ok((store, report, fetched.summary.gaps))
+}
+
+/// Signs in and fetches the workspace's Key Vault rows for the range.
+fn fetch_workspace(
+    workspace: &str,
+    args: &WorkspaceArgs,
+    on: &mut dyn FnMut(&kvtrail::source::loganalytics::fetch::Progress, &[kvtrail::ingest::source::Source]),
+) -> anyhow::Result<live::Fetched> {
+    let (from, to) = live::range(args.since.as_deref(), args.from.as_deref(), args.to.as_deref())?;
+    let endpoint = match &args.endpoint {
+        Some(url) => cloud::endpoint(url)?,
+        None => cloud::endpoint(args.cloud.query_endpoint())?,
+    };
+    let http = kvtrail::source::http::client()?;
+    let credential = kvtrail::source::auth::credential(&AuthOptions::new(args.auth, args.cloud), http.clone())?;
+    let request = Request {
+        from,
+        to,
+        tables: args.table,
+        vaults: args.vaults.clone(),
+        activity: args.activity,
+        max_rows: args.max_rows,
+    };
+    let live = Live {
+        workspace: workspace.to_string(),
+        endpoint,
+        scope: args.cloud.query_scope(),
+        request,
+        save: args.save.clone(),
+    };
+    Ok(live::run(&live, http, credential, on)?)
+}
+
 /// Where `-o FILE` (or standard output) writes, buffered.
 fn output(path: Option<&str>) -> io::Result<Box<dyn Write>> {
     Ok(match path {
@@ -268,7 +427,7 @@ fn print_stats(store: &Store, report: &LoadReport, json: bool, top: usize) -> io
 fn workbench(inputs: Inputs, args: &TuiArgs) -> anyhow::Result<ExitCode> {
     let paths = match &inputs {
         Inputs::Paths(p) => p.clone(),
-        Inputs::Demo => Vec::new(),
+        Inputs::Demo | Inputs::Stream { .. } => Vec::new(),
     };
     let usage = |msg: String| {
         eprintln!("kvtrail: {}", sanitize(&msg));
@@ -315,6 +474,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => workbench(Inputs::Demo, &args.tui),
+        Command::Query(args) => {
+            let Some(workspace) = args.live.workspace.clone() else {
+                eprintln!("kvtrail: query needs --workspace ID");
+                return Ok(ExitCode::from(2));
+            };
+            let live = args.live.clone();
+            let title = format!("workspace {workspace}");
+            let run: tui::run::Stream = Box::new(move |update| {
+                let label = |p: &kvtrail::source::loganalytics::fetch::Progress| {
+                    format!(
+                        "{}/{} slices · {} rows · {} throttled waits",
+                        p.slices_done, p.slices_total, p.rows, p.throttled
+                    )
+                };
+                let fetched = fetch_workspace(&workspace, &live, &mut |p, sources| update(sources, label(p)))
+                    .map_err(|e| format!("{e:#}"))?;
+                let summary = fetched.summary;
+                let gaps: Vec<kvtrail::ingest::source::InputError> = summary
+                    .gaps
+                    .iter()
+                    .map(|g| kvtrail::ingest::source::InputError {
+                        source: format!("GAP {}/{}", g.from, g.to),
+                        reason: g.reason.clone(),
+                    })
+                    .collect();
+                let mut status = format!(
+                    "{} slices · {} rows · {} throttled waits",
+                    summary.slices, summary.rows, summary.throttled
+                );
+                if !gaps.is_empty() {
+                    status.push_str(&format!(" · {} GAP (E lists them)", gaps.len()));
+                }
+                Ok((fetched.sources, gaps, status))
+            });
+            workbench(Inputs::Stream { title, run }, &args.tui)
+        }
         Command::Keymap { command: KeymapCommand::Check { file } } => match tui::keymap::check(&file) {
             Ok(text) => {
                 print!("{text}");
@@ -326,7 +521,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Stats(args) => {
-            let (store, report) = load::load_paths(&args.inputs, &Progress::default());
+            let (store, report, _) = load_inputs(&args.inputs, &args.live)?;
             print_stats(&store, &report, args.json, args.top)?;
             Ok(status(&report, args.strict))
         }
@@ -364,9 +559,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for w in &intel.warnings {
                 eprintln!("kvtrail: intel: {}", sanitize(w));
             }
-            let (store, report) = load::load_paths(&args.inputs, &Progress::default());
+            let (store, report, gaps) = load_inputs(&args.inputs, &args.live)?;
             let detections = detect::run(&store, &intel, &rules);
-            let doc = Report::build(&store, &report, &detections, args.min_severity)?;
+            let mut doc = Report::build(&store, &report, &detections, args.min_severity)?;
+            doc.gaps = gaps;
             let mut out = output(args.out.as_deref())?;
             match args.format {
                 ReportFormat::Json => doc.write_json(&mut out)?,
@@ -377,6 +573,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(3));
             }
             Ok(status(&report, args.strict))
+        }
+        Command::Coverage(args) => {
+            let arm = cloud::endpoint(args.arm_endpoint.as_deref().unwrap_or(args.cloud.arm_endpoint()))?;
+            let http = kvtrail::source::http::client()?;
+            let credential = kvtrail::source::auth::credential(&AuthOptions::new(args.auth, args.cloud), http.clone())?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let scope = args.cloud.arm_scope();
+            let found = runtime.block_on(kvtrail::source::coverage::coverage(
+                &http,
+                &arm,
+                credential.as_ref(),
+                &scope,
+                &args.subscriptions,
+            ));
+            let mut out = output(args.out.as_deref())?;
+            if args.json {
+                found.write_json(&mut out)?
+            } else {
+                found.write_text(&mut out)?
+            }
+            out.flush()?;
+            Ok(if !found.errors.is_empty() {
+                ExitCode::from(1)
+            } else if found.vaults.iter().any(|v| !v.audit_logging) {
+                ExitCode::from(4)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Gen(args) => {
             kvtrail::generate::run(&args)?;

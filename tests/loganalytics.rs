@@ -70,8 +70,11 @@ fn fetch_all(client: &Client, request: &Request) -> Result<Run, QueryError> {
 }
 
 fn store(parts: &[fetch::Part]) -> Store {
-    let sources: Vec<Source> =
-        parts.iter().enumerate().map(|(i, p)| Source::from_vec(&format!("slice {i}"), &p.body).expect("spool")).collect();
+    let sources: Vec<Source> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Source::from_vec(&format!("slice {i}"), &p.body).expect("spool"))
+        .collect();
     kvtrail::store::load::load(sources, Vec::new(), &Progress::default()).0
 }
 
@@ -84,7 +87,10 @@ fn workspace(table: &str, rows: Vec<la_emulator::Row>) -> Workspace {
 #[test]
 fn a_day_is_fetched_in_slices_under_the_row_limit_and_every_row_arrives() {
     // 3,600 rows, one every 24 s; answers are cut at 1,000 rows, slices planned at 800.
-    let emulator = Emulator::start(workspace("AzureDiagnostics", diagnostics("2026-10-01T00:00:00Z", 3600, 24, &["kv-a", "kv-b"])));
+    let emulator = Emulator::start(workspace(
+        "AzureDiagnostics",
+        diagnostics("2026-10-01T00:00:00Z", 3600, 24, &["kv-a", "kv-b"]),
+    ));
     let run = fetch_all(&client(&emulator, TOKEN), &request(800)).expect("fetch");
     assert_eq!(run.summary.rows, 3600);
     assert!(run.summary.gaps.is_empty(), "{:?}", run.summary.gaps);
@@ -112,7 +118,11 @@ fn auto_uses_the_table_that_exists_and_a_missing_one_is_not_an_error() {
     let emulator = Emulator::start(workspace("AZKVAuditLogs", Vec::new()));
     let run = fetch_all(&client(&emulator, TOKEN), &request(800)).expect("fetch");
     assert!(run.summary.tables.is_empty());
-    assert!(run.summary.notes.iter().any(|n| n.contains("AZKVAuditLogs: no Key Vault rows")), "{:?}", run.summary.notes);
+    assert!(
+        run.summary.notes.iter().any(|n| n.contains("AZKVAuditLogs: no Key Vault rows")),
+        "{:?}",
+        run.summary.notes
+    );
 
     let mut w = workspace("AzureDiagnostics", diagnostics("2026-10-01T06:00:00Z", 10, 60, &["kv-a"]));
     w.tables.insert("AZKVAuditLogs".into(), Vec::new());
@@ -163,10 +173,28 @@ fn rows_packed_into_one_second_beyond_the_limit_are_a_visible_gap() {
 fn throttling_server_errors_and_dropped_connections_are_retried() {
     let mut w = workspace("AzureDiagnostics", diagnostics("2026-10-01T00:00:00Z", 300, 240, &["kv-a"]));
     w.faults = vec![
-        Fault { query_has: "project".into(), from: None, to: None, times: 2, response: FaultResponse::Status(429, Some(0)) },
-        Fault { query_has: "summarize".into(), from: None, to: None, times: 1, response: FaultResponse::Status(503, None) },
+        Fault {
+            query_has: "project".into(),
+            from: None,
+            to: None,
+            times: 2,
+            response: FaultResponse::Status(429, Some(0)),
+        },
+        Fault {
+            query_has: "summarize".into(),
+            from: None,
+            to: None,
+            times: 1,
+            response: FaultResponse::Status(503, None),
+        },
         Fault { query_has: "project".into(), from: None, to: None, times: 1, response: FaultResponse::HangUp },
-        Fault { query_has: "project".into(), from: None, to: None, times: 1, response: FaultResponse::Status(504, None) },
+        Fault {
+            query_has: "project".into(),
+            from: None,
+            to: None,
+            times: 1,
+            response: FaultResponse::Status(504, None),
+        },
     ];
     let emulator = Emulator::start(w);
     let client = client(&emulator, TOKEN);
@@ -206,13 +234,25 @@ fn a_slice_that_keeps_failing_is_a_gap_and_the_rest_still_loads() {
 #[test]
 fn a_silently_short_answer_is_fetched_again_then_reported() {
     let mut w = workspace("AzureDiagnostics", diagnostics("2026-10-01T00:00:00Z", 100, 600, &["kv-a"]));
-    w.faults = vec![Fault { query_has: "project".into(), from: None, to: None, times: 1, response: FaultResponse::DropRows(3) }];
+    w.faults = vec![Fault {
+        query_has: "project".into(),
+        from: None,
+        to: None,
+        times: 1,
+        response: FaultResponse::DropRows(3),
+    }];
     let emulator = Emulator::start(w);
     let run = fetch_all(&client(&emulator, TOKEN), &request(1000)).expect("fetch");
     assert_eq!((run.summary.rows, run.summary.gaps.len()), (100, 0));
 
     let mut w = workspace("AzureDiagnostics", diagnostics("2026-10-01T00:00:00Z", 100, 600, &["kv-a"]));
-    w.faults = vec![Fault { query_has: "project".into(), from: None, to: None, times: usize::MAX, response: FaultResponse::DropRows(3) }];
+    w.faults = vec![Fault {
+        query_has: "project".into(),
+        from: None,
+        to: None,
+        times: usize::MAX,
+        response: FaultResponse::DropRows(3),
+    }];
     let emulator = Emulator::start(w);
     let run = fetch_all(&client(&emulator, TOKEN), &request(1000)).expect("fetch");
     assert_eq!(run.summary.gaps.len(), 1);
@@ -232,7 +272,10 @@ fn no_more_than_five_queries_are_in_flight() {
 
 #[test]
 fn vault_names_narrow_the_query_and_a_bad_token_stops_with_a_clear_error() {
-    let emulator = Emulator::start(workspace("AzureDiagnostics", diagnostics("2026-10-01T00:00:00Z", 90, 600, &["kv-a", "kv-b", "kv-c"])));
+    let emulator = Emulator::start(workspace(
+        "AzureDiagnostics",
+        diagnostics("2026-10-01T00:00:00Z", 90, 600, &["kv-a", "kv-b", "kv-c"]),
+    ));
     let mut r = request(1000);
     r.vaults = vec!["KV-B".into()];
     let run = fetch_all(&client(&emulator, TOKEN), &r).expect("fetch");
@@ -250,5 +293,88 @@ fn run_err(client: &Client, request: &Request) -> QueryError {
     match fetch_all(client, request) {
         Ok(_) => panic!("expected an error"),
         Err(e) => e,
+    }
+}
+
+/// The real binary against the emulator, signed in through a fake `az` on PATH (the jump-box norm).
+mod cli {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+
+    use super::*;
+
+    fn fake_az(dir: &std::path::Path) -> String {
+        let script = format!(
+            "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"subscription\":\"s\",\"tenant\":\"t\",\"tokenType\":\"Bearer\"}}'\n"
+        );
+        let path = dir.join("az");
+        std::fs::write(&path, script).expect("write az");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+    }
+
+    fn kvtrail(path: &str, emulator: &Emulator, extra: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_kvtrail"))
+            .env("PATH", path)
+            .args(extra)
+            .args(["--workspace", WORKSPACE, "--endpoint", &emulator.url(), "--auth", "cli"])
+            .args(["--from", "2026-10-01T00:00:00Z", "--to", "2026-10-02T00:00:00Z", "--max-rows", "50"])
+            .output()
+            .expect("run kvtrail")
+    }
+
+    #[test]
+    fn report_and_stats_read_a_workspace_and_save_it_for_later() {
+        // 120 rows over 20 hours, and a burst of 30 in one second that no answer can hold (limit 20): a gap.
+        let mut rows = diagnostics("2026-10-01T00:00:00Z", 120, 600, &["kv-a", "kv-b"]);
+        let mut burst = diagnostics("2026-10-01T12:00:05Z", 30, 0, &["kv-a"]);
+        for (i, r) in burst.iter_mut().enumerate() {
+            r.columns.insert("CorrelationId".into(), serde_json::json!(format!("burst-{i}")));
+        }
+        rows.extend(burst);
+        let mut w = workspace("AzureDiagnostics", rows);
+        w.row_limit = 20;
+        let emulator = Emulator::start(w);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = fake_az(dir.path());
+        let saved = dir.path().join("incident.ndjson");
+        let out = kvtrail(&path, &emulator, &["report", "--format", "json", "--save", saved.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+        let gaps = report["gaps"].as_array().expect("gaps");
+        assert!(!gaps.is_empty());
+        assert!(gaps.iter().all(|g| g["from"].is_string() && g["to"].is_string() && g["reason"].is_string()));
+        assert!(stderr.contains("GAP"), "{stderr}");
+        let fetched = report["events"].as_u64().expect("events");
+        assert!((120..150).contains(&fetched), "{fetched} events");
+        assert!(!stderr.contains(TOKEN) && !String::from_utf8_lossy(&out.stdout).contains(TOKEN));
+
+        // The saved rows load as a file, with the same events; the KQL and the gaps are beside them.
+        let stats = Command::new(env!("CARGO_BIN_EXE_kvtrail"))
+            .args(["stats", "--json", saved.to_str().unwrap()])
+            .output()
+            .expect("stats");
+        let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("stats JSON");
+        assert_eq!(stats["events"].as_u64(), Some(fetched), "{stats}");
+        let kql = std::fs::read_to_string(dir.path().join("incident.ndjson.kql")).expect("kql file");
+        assert!(kql.contains("AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.KEYVAULT\""));
+        assert!(kql.contains("// GAP 2026-10-01T"), "{kql}");
+        assert!(!kql.contains(TOKEN) && !std::fs::read_to_string(&saved).unwrap().contains(TOKEN));
+
+        let out = kvtrail(&path, &emulator, &["stats", "--json"]);
+        assert!(out.status.success());
+        let live: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
+        assert_eq!(live["events"].as_u64(), Some(fetched));
+    }
+
+    #[test]
+    fn cleartext_endpoints_off_loopback_are_refused() {
+        let out = Command::new(env!("CARGO_BIN_EXE_kvtrail"))
+            .args(["stats", "--workspace", WORKSPACE, "--endpoint", "http://la.example.com", "--since", "1d"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("plain http:// is accepted only for loopback"));
     }
 }

@@ -26,6 +26,8 @@ pub struct Report {
     pub incidents: Vec<IncidentOut>,
     /// Rows dropped by the catalogue's pre-filters before any rule ran.
     pub prefiltered: crate::detect::Prefiltered,
+    /// Stretches of a Log Analytics range that could not be fetched: the report does not cover them.
+    pub gaps: Vec<crate::source::loganalytics::fetch::Gap>,
 }
 
 #[derive(Serialize)]
@@ -229,6 +231,7 @@ impl Report {
                 .collect(),
             incidents,
             prefiltered: d.prefiltered.clone(),
+            gaps: Vec::new(),
         })
     }
 
@@ -252,6 +255,19 @@ impl Report {
             self.incidents.len(),
             self.exposed_objects.len()
         )?;
+        if !self.gaps.is_empty() {
+            writeln!(
+                out,
+                "## Gaps: time this report does not cover
+
+| from | to | reason |
+|---|---|---|"
+            )?;
+            for g in &self.gaps {
+                writeln!(out, "| {} | {} | {} |", g.from, g.to, s(&g.reason))?;
+            }
+            writeln!(out)?;
+        }
         if !self.exposed_objects.is_empty() {
             writeln!(out, "## Objects to rotate\n\n| vault | object | read by | first read |\n|---|---|---|---|")?;
             for e in &self.exposed_objects {

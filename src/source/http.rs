@@ -17,5 +17,7 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
         .timeout(REQUEST_TIMEOUT)
         .user_agent(concat!("kvtrail/", env!("CARGO_PKG_VERSION")))
         .gzip(true)
+        // A redirect would carry the request body (a client secret, a query) to another place: never followed.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
 }

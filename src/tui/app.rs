@@ -195,6 +195,8 @@ pub struct App {
     pub theme: Theme,
     /// A transient message for the status line (copied, nothing to pivot to, …).
     pub message: Option<String>,
+    /// A live source's own status (Log Analytics: slices, rows, throttling, gaps), beside the load state.
+    pub source_status: Option<String>,
     pub quit: bool,
     pub effects: Vec<Effect>,
     pub viewports: Viewports,
@@ -230,6 +232,7 @@ impl App {
             pending: Vec::new(),
             theme,
             message: None,
+            source_status: None,
             quit: false,
             effects: Vec::new(),
             viewports: Viewports { pivot: 5, table: 10, detail: 10, overlay: 10, timeline: 60, findings: 5 },

@@ -29,7 +29,22 @@ use crate::store::{Builder, Store};
 pub enum Inputs {
     Paths(Vec<String>),
     Demo,
+    /// Sources that arrive over time (a Log Analytics fetch), named by `title`.
+    Stream {
+        title: String,
+        run: Stream,
+    },
 }
+
+/// Runs a fetch on the loader's thread: it calls `update` with every source so far and a status line as they
+/// arrive, and returns all sources, what could not be fetched (gaps, listed in the load-errors panel) and the
+/// final status — or why it failed. The workbench stays a reader of sources: it knows nothing of where they
+/// come from.
+pub type Stream = Box<dyn FnOnce(&mut dyn FnMut(&[source::Source], String)) -> Result<Streamed, String> + Send>;
+pub type Streamed = (Vec<source::Source>, Vec<source::InputError>, String);
+
+/// A partial store is rebuilt from the sources so far at most this often while a stream runs.
+const STREAM_REBUILD: Duration = Duration::from_secs(1);
 
 pub struct Options {
     pub keymap: Keymap,
@@ -47,6 +62,8 @@ enum Msg {
     Detected(Arc<Store>, Arc<Detections>),
     Recounted(Box<Recounted>),
     Failed(String),
+    /// A stream's status line (slices, rows, throttling, gaps).
+    Status(String),
 }
 
 /// An empty store: what the first frame shows while the first events load.
@@ -58,6 +75,7 @@ fn title(inputs: &Inputs) -> String {
     match inputs {
         Inputs::Demo => "demo".into(),
         Inputs::Paths(p) => p.join(" "),
+        Inputs::Stream { title, .. } => title.clone(),
     }
 }
 
@@ -65,6 +83,27 @@ fn title(inputs: &Inputs) -> String {
 fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSender<Msg>) {
     std::thread::spawn(move || {
         let (sources, errors) = match inputs {
+            Inputs::Stream { run, .. } => {
+                let (mut built, mut last) = (0, Instant::now());
+                let result = run(&mut |sources, status| {
+                    let _ = tx.send(Msg::Status(status));
+                    if sources.len() > built && (built == 0 || last.elapsed() >= STREAM_REBUILD) {
+                        let (store, _) = crate::store::load::load(sources.to_vec(), Vec::new(), &Progress::default());
+                        let _ = tx.send(Msg::Partial(Arc::new(store)));
+                        (built, last) = (sources.len(), Instant::now());
+                    }
+                });
+                match result {
+                    Ok((sources, missing, status)) => {
+                        let _ = tx.send(Msg::Status(status));
+                        (sources, missing)
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Msg::Failed(e));
+                        (Vec::new(), Vec::new())
+                    }
+                }
+            }
             Inputs::Paths(paths) => source::open(&paths),
             Inputs::Demo => match crate::demo::sources() {
                 Ok(s) => (s, Vec::new()),
@@ -155,6 +194,7 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
                     Msg::Raw(raw) => app.set_raw(raw),
                     Msg::Recounted(done) => app.finish_recount(*done),
                     Msg::Failed(e) => app.message = Some(e),
+                    Msg::Status(status) => app.source_status = Some(status),
                 }
                 dirty = true;
             }

@@ -117,8 +117,7 @@ fn answer(workspace: &Mutex<Workspace>, req: &Request) -> Response {
     let (Some(query), Some(timespan)) = (body["query"].as_str(), body["timespan"].as_str()) else {
         return error(400, "BadArgumentError", "query and timespan are required here", None);
     };
-    let Some((from, to)) = timespan.split_once('/').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-    else {
+    let Some((from, to)) = timespan.split_once('/').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))) else {
         return error(400, "BadArgumentError", "timespan must be start/end", None);
     };
     let mut w = match workspace.lock() {
@@ -201,7 +200,13 @@ fn answer(workspace: &Mutex<Workspace>, req: &Request) -> Response {
         .map(|r| {
             names
                 .iter()
-                .map(|n| if n == "TimeGenerated" { json!(r.time.to_string()) } else { r.columns.get(n).cloned().unwrap_or(json!("")) })
+                .map(|n| {
+                    if n == "TimeGenerated" {
+                        json!(r.time.to_string())
+                    } else {
+                        r.columns.get(n).cloned().unwrap_or(json!(""))
+                    }
+                })
                 .collect()
         })
         .collect();
@@ -235,7 +240,10 @@ pub fn diagnostics(start: &str, n: usize, step: i64, vaults: &[&str]) -> Vec<Row
             c.insert("Type".into(), json!("AzureDiagnostics"));
             c.insert(
                 "ResourceId".into(),
-                json!(format!("/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{}", vault.to_uppercase())),
+                json!(format!(
+                    "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{}",
+                    vault.to_uppercase()
+                )),
             );
             c.insert("Resource".into(), json!(vault.to_uppercase()));
             c.insert("ResourceProvider".into(), json!("MICROSOFT.KEYVAULT"));

@@ -200,11 +200,16 @@ impl Client {
             .map(Duration::from_secs);
         let bytes = match response.bytes().await {
             Ok(b) => b.to_vec(),
-            Err(e) => return Ok(Sent::Retry { after: None, reason: format!("reading the answer: {}", without_url(&e)) }),
+            Err(e) => {
+                return Ok(Sent::Retry { after: None, reason: format!("reading the answer: {}", without_url(&e)) });
+            }
         };
         if status == StatusCode::TOO_MANY_REQUESTS {
             self.throttled.fetch_add(1, Ordering::Relaxed);
-            return Ok(Sent::Retry { after: Some(retry_after.unwrap_or(self.backoff.base)), reason: "429 throttled".into() });
+            return Ok(Sent::Retry {
+                after: Some(retry_after.unwrap_or(self.backoff.base)),
+                reason: "429 throttled".into(),
+            });
         }
         if status.is_server_error() {
             return Ok(Sent::Retry { after: retry_after, reason: format!("{status} {}", error_text(&bytes)) });

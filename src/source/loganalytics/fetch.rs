@@ -173,7 +173,12 @@ async fn choose_tables(client: &Client, request: &Request, summary: &mut Summary
 }
 
 /// The table's slices, recounting in finer bins any slice over the limit that a finer bin can still cut.
-async fn plan(client: &Client, request: &Request, table: Table, summary: &mut Summary) -> Result<Vec<Slice>, QueryError> {
+async fn plan(
+    client: &Client,
+    request: &Request,
+    table: Table,
+    summary: &mut Summary,
+) -> Result<Vec<Slice>, QueryError> {
     let mut todo = vec![(request.from, request.to, slices::bin_width(request.from, request.to))];
     let mut planned = Vec::new();
     while let Some((from, to, width)) = todo.pop() {
@@ -215,7 +220,11 @@ async fn fetch_slice(client: &Client, request: &Request, table: Table, slice: Sl
             return match slices::halves(&slice) {
                 Some((a, b)) => Ok(Outcome::Split(a, b)),
                 None => {
-                    let gap = Gap { from: slice.from, to: slice.to, reason: format!("{table}: incomplete answer ({partial})") };
+                    let gap = Gap {
+                        from: slice.from,
+                        to: slice.to,
+                        reason: format!("{table}: incomplete answer ({partial})"),
+                    };
                     Ok(Outcome::Done(part(table, slice, answer), Some(gap)))
                 }
             };

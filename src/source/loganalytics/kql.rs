@@ -119,7 +119,8 @@ pub fn rows(table: Table, vaults: &[String]) -> String {
     let names = vaults.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ");
     let mut q = match table {
         Table::AzureDiagnostics => {
-            "AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.KEYVAULT\" and Category == \"AuditEvent\"".to_string()
+            "AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.KEYVAULT\" and Category == \"AuditEvent\""
+                .to_string()
         }
         Table::AzkvAuditLogs => "AZKVAuditLogs".to_string(),
         // Key Vault management operations, including diagnostic settings written on a vault.
@@ -177,6 +178,9 @@ mod tests {
         assert!(q.starts_with("AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.KEYVAULT\""));
         assert!(q.contains("identity_claim_upn_s = column_ifexists(\"identity_claim_upn_s\", \"\")"));
         assert!(fetch(Table::AzkvAuditLogs, &[]).contains("| project TimeGenerated, Type, _ResourceId = "));
-        assert_eq!(count_by_bin(Table::AzkvAuditLogs, &[], 3600), "AZKVAuditLogs\n| summarize count() by bin(TimeGenerated, 3600s)");
+        assert_eq!(
+            count_by_bin(Table::AzkvAuditLogs, &[], 3600),
+            "AZKVAuditLogs\n| summarize count() by bin(TimeGenerated, 3600s)"
+        );
     }
 }

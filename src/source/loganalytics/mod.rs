@@ -6,4 +6,5 @@
 pub mod client;
 pub mod fetch;
 pub mod kql;
+pub mod live;
 pub mod slices;

@@ -127,12 +127,12 @@ mod tests {
         ];
         let (from, to) = (t("2026-10-01T00:00:00Z"), t("2026-10-01T06:00:00Z"));
         let slices = plan(from, to, &bins, 100);
+        assert_eq!(plan(from, to, &bins, 99).len(), 3);
         assert_eq!(
             slices,
             vec![
                 Slice { from, to: t("2026-10-01T01:00:00Z"), expected: Some(60) },
-                Slice { from: t("2026-10-01T01:00:00Z"), to: t("2026-10-01T04:00:00Z"), expected: Some(80) },
-                Slice { from: t("2026-10-01T04:00:00Z"), to, expected: Some(20) },
+                Slice { from: t("2026-10-01T01:00:00Z"), to, expected: Some(100) },
             ]
         );
         assert_eq!(plan(from, to, &[], 100), vec![Slice { from, to, expected: Some(0) }]);

@@ -1,0 +1,216 @@
+//! A workspace fetch as the commands run it: the range from `--since` or `--from/--to`, the fetch on a runtime
+//! of its own, each answered slice turned into a [`Source`] the loader reads like a file, and `--save` — the
+//! rows as NDJSON (one object per row, column names as keys, which the file source loads) beside a `.kql` file
+//! with the queries, the range and the gaps, so an investigation can go on offline.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use azure_core::credentials::TokenCredential;
+use jiff::{SignedDuration, Timestamp};
+use reqwest::Url;
+
+use super::client::{Client, QueryError};
+use super::fetch::{self, Event, Progress, Request, Summary};
+use crate::ingest::source::Source;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("{0}")]
+    Range(String),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error("{path}: {source}")]
+    Save { path: String, source: io::Error },
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// `[from, to)` from `--since 7d` (before now) or `--from T [--to T]` (RFC 3339; `--to` defaults to now).
+pub fn range(since: Option<&str>, from: Option<&str>, to: Option<&str>) -> Result<(Timestamp, Timestamp), LiveError> {
+    let now = Timestamp::now();
+    let stamp = |s: &str| {
+        s.parse::<Timestamp>()
+            .map_err(|e| LiveError::Range(format!("`{s}` is not a time like 2026-10-01T00:00:00Z ({e})")))
+    };
+    let end = to.map(stamp).transpose()?.unwrap_or(now);
+    let start = match (from, since) {
+        (Some(f), _) => stamp(f)?,
+        (None, s) => end - duration(s.unwrap_or("7d"))?,
+    };
+    if start >= end {
+        return Err(LiveError::Range(format!("the range is empty: {start} is not before {end}")));
+    }
+    Ok((start, end))
+}
+
+/// `90m`, `12h`, `7d`, `2w`.
+fn duration(text: &str) -> Result<SignedDuration, LiveError> {
+    let bad = || LiveError::Range(format!("`{text}` is not a duration like 30m, 12h, 7d or 2w"));
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = t.split_at(split);
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        "w" => 7 * 86400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(secs).filter(|s| *s > 0).map(SignedDuration::from_secs).ok_or_else(bad)
+}
+
+pub struct Live {
+    pub workspace: String,
+    /// The Query API base (`https://api.loganalytics.io`, or `--endpoint`).
+    pub endpoint: Url,
+    pub scope: String,
+    pub request: Request,
+    pub save: Option<PathBuf>,
+}
+
+pub struct Fetched {
+    pub sources: Vec<Source>,
+    pub summary: Summary,
+}
+
+/// Fetches on a runtime of its own (callers are threads), telling `on` of progress and of each new source.
+pub fn run(
+    live: &Live,
+    http: reqwest::Client,
+    credential: Arc<dyn TokenCredential>,
+    on: &mut dyn FnMut(&Progress, &[Source]),
+) -> Result<Fetched, LiveError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Setup(e.to_string()))?;
+    let client = Client::new(http, &live.endpoint, &live.workspace, credential, live.scope.clone())?;
+    let mut sources: Vec<Source> = Vec::new();
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    let mut progress = Progress::default();
+    let mut failure: Option<io::Error> = None;
+    let summary = runtime.block_on(fetch::fetch(&client, &live.request, &mut |event| match event {
+        Event::Progress(p) => {
+            progress = p;
+            on(&progress, &sources);
+        }
+        Event::Part(part) => {
+            let name = format!("{}:{} {}/{}", live.workspace, part.table, part.from, part.to);
+            match Source::from_vec(&name, &part.body) {
+                Ok(s) => sources.push(s),
+                Err(e) => failure = Some(e),
+            }
+            if live.save.is_some() {
+                bodies.push(part.body);
+            }
+            on(&progress, &sources);
+        }
+        Event::Gap(_) => {}
+    }))?;
+    if let Some(e) = failure {
+        return Err(LiveError::Setup(format!("cannot spool the fetched rows: {e}")));
+    }
+    if let Some(path) = &live.save {
+        save(path, live, &bodies, &summary)
+            .map_err(|source| LiveError::Save { path: path.display().to_string(), source })?;
+    }
+    Ok(Fetched { sources, summary })
+}
+
+/// Writes the rows as NDJSON, then the queries beside them (`FILE.kql`); each through a temporary file renamed
+/// into place, so an interrupted save never leaves half a file under the name.
+fn save(path: &Path, live: &Live, bodies: &[Vec<u8>], summary: &Summary) -> io::Result<()> {
+    write_atomically(path, |out| {
+        for body in bodies {
+            rows_as_ndjson(body, out)?;
+        }
+        Ok(())
+    })?;
+    let mut kql_path = path.as_os_str().to_owned();
+    kql_path.push(".kql");
+    write_atomically(Path::new(&kql_path), |out| {
+        writeln!(out, "// kvtrail query: workspace {}", live.workspace)?;
+        writeln!(out, "// range {}/{} (the request body's timespan)", live.request.from, live.request.to)?;
+        writeln!(out, "// {} rows in {} slices; {} throttled waits", summary.rows, summary.slices, summary.throttled)?;
+        for gap in &summary.gaps {
+            writeln!(out, "// GAP {}/{}: {}", gap.from, gap.to, gap.reason.replace('\n', " "))?;
+        }
+        for note in &summary.notes {
+            writeln!(out, "// note: {note}")?;
+        }
+        for query in &summary.queries {
+            writeln!(out, "\n{query}")?;
+        }
+        Ok(())
+    })
+}
+
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut out = BufWriter::new(tmp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A Query API body's rows as one JSON object per line (`{"TimeGenerated": …, "OperationName": …}`).
+fn rows_as_ndjson(body: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(io::Error::other)?;
+    for table in value["tables"].as_array().into_iter().flatten() {
+        let names: Vec<&str> =
+            table["columns"].as_array().into_iter().flatten().map(|c| c["name"].as_str().unwrap_or("")).collect();
+        for row in table["rows"].as_array().into_iter().flatten() {
+            let object: serde_json::Map<String, serde_json::Value> = names
+                .iter()
+                .zip(row.as_array().into_iter().flatten())
+                // Columns projected through column_ifexists that the workspace lacks come back empty.
+                .filter(|(_, v)| !matches!(v, serde_json::Value::String(s) if s.is_empty()) && !v.is_null())
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            serde_json::to_writer(&mut *out, &object)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_from_since_or_from_to() {
+        let (a, b) = range(None, Some("2026-10-01T00:00:00Z"), Some("2026-10-02T00:00:00Z")).unwrap();
+        assert_eq!(b.duration_since(a), SignedDuration::from_hours(24));
+        let (a, b) = range(Some("90m"), None, Some("2026-10-02T00:00:00Z")).unwrap();
+        assert_eq!(a, "2026-10-01T22:30:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            b.duration_since(range(None, None, Some("2026-10-02T00:00:00Z")).unwrap().0),
+            SignedDuration::from_hours(24 * 7)
+        );
+        for bad in ["7x", "d", "-1d", "0h"] {
+            assert!(range(Some(bad), None, None).is_err(), "{bad}");
+        }
+        assert!(range(None, Some("2026-10-02T00:00:00Z"), Some("2026-10-01T00:00:00Z")).is_err());
+    }
+
+    #[test]
+    fn rows_become_objects_without_empty_projections() {
+        let body = br#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"Resource","type":"string"},{"name":"id_s","type":"string"}],"rows":[["2026-10-01T00:00:00Z","KV-A",""]]}]}"#;
+        let mut out = Vec::new();
+        rows_as_ndjson(body, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"Resource\":\"KV-A\",\"TimeGenerated\":\"2026-10-01T00:00:00Z\"}\n"
+        );
+    }
+}
