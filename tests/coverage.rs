@@ -8,8 +8,6 @@ mod http;
 
 mod arm_emulator;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -47,27 +45,18 @@ impl std::fmt::Debug for StaticToken {
     }
 }
 
-// `TokenCredential` is an `async_trait`; this is the signature that macro generates, written out so the tests
-// need no extra dependency.
+#[async_trait::async_trait]
 impl TokenCredential for StaticToken {
-    fn get_token<'a, 'b, 'c, 'd, 'async_trait>(
-        &'a self,
-        scopes: &'b [&'c str],
-        _options: Option<TokenRequestOptions<'d>>,
-    ) -> Pin<Box<dyn Future<Output = azure_core::Result<AccessToken>> + Send + 'async_trait>>
-    where
-        'a: 'async_trait,
-        'b: 'async_trait,
-        'c: 'async_trait,
-        'd: 'async_trait,
-        Self: 'async_trait,
-    {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut s) = self.scopes.lock() {
             s.extend(scopes.iter().map(|s| s.to_string()));
         }
-        let token = AccessToken::new(self.token, OffsetDateTime::now_utc() + Duration::from_secs(3600));
-        Box::pin(async move { Ok(token) })
+        Ok(AccessToken::new(self.token, OffsetDateTime::now_utc() + Duration::from_secs(3600)))
     }
 }
 
@@ -472,25 +461,17 @@ async fn at_most_eight_settings_requests_in_flight() {
 async fn a_failing_credential_is_an_error_per_subscription() {
     #[derive(Debug)]
     struct NoToken;
+    #[async_trait::async_trait]
     impl TokenCredential for NoToken {
-        fn get_token<'a, 'b, 'c, 'd, 'async_trait>(
-            &'a self,
-            _scopes: &'b [&'c str],
-            _options: Option<TokenRequestOptions<'d>>,
-        ) -> Pin<Box<dyn Future<Output = azure_core::Result<AccessToken>> + Send + 'async_trait>>
-        where
-            'a: 'async_trait,
-            'b: 'async_trait,
-            'c: 'async_trait,
-            'd: 'async_trait,
-            Self: 'async_trait,
-        {
-            Box::pin(async {
-                Err(azure_core::Error::with_message(
-                    azure_core::error::ErrorKind::Credential,
-                    "az login has expired; run az login",
-                ))
-            })
+        async fn get_token(
+            &self,
+            _scopes: &[&str],
+            _options: Option<TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<AccessToken> {
+            Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::Credential,
+                "az login has expired; run az login",
+            ))
         }
     }
     let emu = ArmEmulator::start(tenant(seven_vaults(), 3));
