@@ -347,10 +347,7 @@ fn load_inputs(inputs: &[String], live: &WorkspaceArgs) -> anyhow::Result<(Store
     };
     let fetched = fetch_workspace(workspace, live, &mut |p, _| {
         if io::stderr().is_terminal() {
-            eprint!(
-                "\rkvtrail: {}/{} slices, {} rows, {} throttled waits ",
-                p.slices_done, p.slices_total, p.rows, p.throttled
-            );
+            eprint!("\rkvtrail: {p} ");
         }
     })?;
     if io::stderr().is_terminal() {
@@ -482,31 +479,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let live = args.live.clone();
             let title = format!("workspace {workspace}");
             let run: tui::run::Stream = Box::new(move |update| {
-                let label = |p: &kvtrail::source::loganalytics::fetch::Progress| {
-                    format!(
-                        "{}/{} slices · {} rows · {} throttled waits",
-                        p.slices_done, p.slices_total, p.rows, p.throttled
-                    )
-                };
-                let fetched = fetch_workspace(&workspace, &live, &mut |p, sources| update(sources, label(p)))
+                let fetched = fetch_workspace(&workspace, &live, &mut |p, sources| update(sources, p.to_string()))
                     .map_err(|e| format!("{e:#}"))?;
-                let summary = fetched.summary;
-                let gaps: Vec<kvtrail::ingest::source::InputError> = summary
-                    .gaps
-                    .iter()
-                    .map(|g| kvtrail::ingest::source::InputError {
-                        source: format!("GAP {}/{}", g.from, g.to),
-                        reason: g.reason.clone(),
-                    })
-                    .collect();
-                let mut status = format!(
-                    "{} slices · {} rows · {} throttled waits",
-                    summary.slices, summary.rows, summary.throttled
-                );
-                if !gaps.is_empty() {
-                    status.push_str(&format!(" · {} GAP (E lists them)", gaps.len()));
-                }
-                Ok((fetched.sources, gaps, status))
+                let gaps = fetched.summary.gaps.iter().map(Into::into).collect();
+                Ok((fetched.sources, gaps, fetched.summary.status()))
             });
             workbench(Inputs::Stream { title, run }, &args.tui)
         }

@@ -11,7 +11,8 @@ use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions}
 use jiff::Timestamp;
 use kvtrail::ingest::source::Source;
 use kvtrail::source::cloud;
-use kvtrail::source::loganalytics::client::{Backoff, Client, QueryError};
+use kvtrail::source::http::Retry;
+use kvtrail::source::loganalytics::client::{Client, QueryError};
 use kvtrail::source::loganalytics::fetch::{self, Event, Request, Summary, Tables};
 use kvtrail::source::loganalytics::kql::Table;
 use kvtrail::store::{Progress, Store};
@@ -33,7 +34,7 @@ fn client(emulator: &Emulator, token: &'static str) -> Client {
     let http = kvtrail::source::http::client().expect("client");
     let mut c = Client::new(http, &endpoint, WORKSPACE, Arc::new(Static(token)), cloud::Cloud::Public.query_scope())
         .expect("client");
-    c.backoff = Backoff { attempts: 4, base: Duration::from_millis(10), max_wait: Duration::from_secs(2) };
+    c.retry = Retry { attempts: 4, backoff: Duration::from_millis(10), max_wait: Duration::from_secs(2) };
     c
 }
 

@@ -30,26 +30,26 @@ pub fn lit(s: &str) -> String {
     out
 }
 
-fn list(items: &[String]) -> String {
+pub fn list(items: &[String]) -> String {
     items.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
 }
 
-/// Column names of one table.
-struct Table {
-    name: &'static str,
-    vault: &'static str,
-    status: &'static str,
-    ip: &'static str,
-    object: &'static str,
-    uri: &'static str,
-    agent: &'static str,
-    caller: &'static str,
-    upn: &'static str,
-    app: &'static str,
-    scope: &'static str,
+/// Column names of one table (also what the Log Analytics source queries: `source::loganalytics::kql`).
+pub struct Table {
+    pub name: &'static str,
+    pub vault: &'static str,
+    pub status: &'static str,
+    pub ip: &'static str,
+    pub object: &'static str,
+    pub uri: &'static str,
+    pub agent: &'static str,
+    pub caller: &'static str,
+    pub upn: &'static str,
+    pub app: &'static str,
+    pub scope: &'static str,
 }
 
-const DIAGNOSTICS: Table = Table {
+pub const DIAGNOSTICS: Table = Table {
     name: "AzureDiagnostics",
     vault: "Resource",
     status: "httpStatusCode_d",
@@ -63,7 +63,7 @@ const DIAGNOSTICS: Table = Table {
     scope: "ResourceProvider == \"MICROSOFT.KEYVAULT\" and Category == \"AuditEvent\"",
 };
 
-const AZKV: Table = Table {
+pub const AZKV: Table = Table {
     name: "AZKVAuditLogs",
     vault: "tostring(split(_ResourceId, \"/\")[-1])",
     status: "HttpStatusCode",

@@ -12,7 +12,9 @@ use std::time::Duration;
 use azure_core::credentials::{AccessToken, Secret, TokenCredential};
 use azure_core::time::OffsetDateTime;
 use reqwest::Url;
-use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
+use reqwest::header::ACCEPT;
+
+use crate::source::http::{chain, retry_after};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -62,29 +64,10 @@ impl ArmError {
     }
 }
 
-/// How often and how long to retry throttled (429), failing (5xx) and unreachable calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Retry {
-    /// Tries per request, the first included.
-    pub attempts: u32,
-    /// The wait after the first failure without a `Retry-After`; doubled after each further one.
-    pub backoff: Duration,
-    /// The longest wait, whatever `Retry-After` asks for.
-    pub max_wait: Duration,
-}
+pub use crate::source::http::Retry;
 
-impl Default for Retry {
-    fn default() -> Self {
-        Retry { attempts: 4, backoff: Duration::from_millis(500), max_wait: Duration::from_secs(30) }
-    }
-}
-
-impl Retry {
-    fn wait(&self, failures: u32, retry_after: Option<Duration>) -> Duration {
-        let backoff = self.backoff.saturating_mul(1 << failures.saturating_sub(1).min(16));
-        retry_after.unwrap_or(backoff).min(self.max_wait)
-    }
-}
+/// Resource Manager's retries: a few quick ones (ARM throttles per principal, and its 5xx are short-lived).
+pub const RETRY: Retry = Retry { attempts: 4, backoff: Duration::from_millis(500), max_wait: Duration::from_secs(30) };
 
 /// A vault as listed by `Vaults_ListBySubscription` (the members the coverage check uses).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,7 +163,7 @@ impl std::fmt::Debug for Arm<'_> {
 
 impl<'a> Arm<'a> {
     pub fn new(http: &'a reqwest::Client, base: &'a Url, credential: &'a dyn TokenCredential, scope: &'a str) -> Self {
-        Arm { http, base, credential, scope, retry: Retry::default(), token: tokio::sync::Mutex::new(None) }
+        Arm { http, base, credential, scope, retry: RETRY, token: tokio::sync::Mutex::new(None) }
     }
 
     pub fn with_retry(mut self, retry: Retry) -> Self {
@@ -348,15 +331,6 @@ fn take_vault(raw: RawVault, list: &mut VaultList) {
     }
 }
 
-/// `Retry-After` in seconds (what ARM sends), or Azure's `retry-after-ms` / `x-ms-retry-after-ms`.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-    number("retry-after-ms")
-        .or_else(|| number("x-ms-retry-after-ms"))
-        .map(Duration::from_millis)
-        .or_else(|| number(RETRY_AFTER.as_str()).map(Duration::from_secs))
-}
-
 /// ARM's error body is `{"error":{"code","message"}}` (some services omit the wrapper); anything else keeps a
 /// short snippet.
 fn status_error(status: reqwest::StatusCode, body: &str) -> ArmError {
@@ -389,24 +363,6 @@ fn status_error(status: reqwest::StatusCode, body: &str) -> ArmError {
 fn redact(body: &[u8], token: &str) -> String {
     let text = String::from_utf8_lossy(body);
     if token.is_empty() { text.into_owned() } else { text.replace(token, "[redacted]") }
-}
-
-/// An error's message plus its causes ("error sending request" alone does not say "connection refused"),
-/// skipping a cause that only repeats its parent.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut last = out.clone();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if text != last {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        last = text;
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
 /// Time to open a connection (TCP + TLS): an offline jump box is told quickly.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest a single request may take: the Query API's own cap is 10 minutes (`Prefer: wait=600`), plus
@@ -20,4 +22,51 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
         // A redirect would carry the request body (a client secret, a query) to another place: never followed.
         .redirect(reqwest::redirect::Policy::none())
         .build()
+}
+
+/// How often and how long to retry throttled (429), failing (5xx) and unreachable calls — the same policy
+/// shape for Resource Manager and the Query API, with each its own defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// Tries per request, the first included.
+    pub attempts: u32,
+    /// The wait after the first failure without a `Retry-After`; doubled after each further one.
+    pub backoff: Duration,
+    /// The longest wait, whatever `Retry-After` asks for.
+    pub max_wait: Duration,
+}
+
+impl Retry {
+    /// The wait after `failures` failures (1 after the first), or what the service asked for, capped.
+    pub fn wait(&self, failures: u32, retry_after: Option<Duration>) -> Duration {
+        let backoff = self.backoff.saturating_mul(1 << failures.saturating_sub(1).min(16));
+        retry_after.unwrap_or(backoff).min(self.max_wait)
+    }
+}
+
+/// `Retry-After` in seconds, or Azure's `retry-after-ms` / `x-ms-retry-after-ms`.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+    number("retry-after-ms")
+        .or_else(|| number("x-ms-retry-after-ms"))
+        .map(Duration::from_millis)
+        .or_else(|| number(RETRY_AFTER.as_str()).map(Duration::from_secs))
+}
+
+/// An error and its causes on one line, repeats dropped (reqwest nests "error sending request" around the
+/// reason that matters: refused, reset, timed out).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut last = out.clone();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if text != last {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        last = text;
+        source = s.source();
+    }
+    out
 }

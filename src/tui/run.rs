@@ -22,7 +22,7 @@ use super::theme::Theme;
 use crate::detect::{self, Detections, RuleSet};
 use crate::ingest::source;
 use crate::intel::Intel;
-use crate::store::load::{LoadReport, Progress, load_staged};
+use crate::store::load::{LoadReport, Progress, load, load_staged};
 use crate::store::{Builder, Store};
 
 /// What to open.
@@ -88,7 +88,7 @@ fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSend
                 let result = run(&mut |sources, status| {
                     let _ = tx.send(Msg::Status(status));
                     if sources.len() > built && (built == 0 || last.elapsed() >= STREAM_REBUILD) {
-                        let (store, _) = crate::store::load::load(sources.to_vec(), Vec::new(), &Progress::default());
+                        let (store, _) = load(sources.to_vec(), Vec::new(), &Progress::default());
                         let _ = tx.send(Msg::Partial(Arc::new(store)));
                         (built, last) = (sources.len(), Instant::now());
                     }

@@ -15,6 +15,8 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
+use crate::source::http::{Retry, chain, retry_after};
+
 /// The service runs at most five queries per user at once; more wait in its queue and time out there.
 pub const MAX_IN_FLIGHT: usize = 5;
 /// `Prefer: wait=` — the longest the service may work on one query (its cap is 10 minutes).
@@ -45,19 +47,8 @@ pub struct Answer {
     pub partial: Option<String>,
 }
 
-/// How retries wait: `base` doubles per attempt; `Retry-After` is honoured up to `max_wait`.
-#[derive(Clone, Copy, Debug)]
-pub struct Backoff {
-    pub attempts: u32,
-    pub base: Duration,
-    pub max_wait: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Backoff {
-        Backoff { attempts: 6, base: Duration::from_secs(2), max_wait: Duration::from_secs(120) }
-    }
-}
+/// The Query API's retries: patient ones — a throttled workspace queues queries for minutes (§7.5).
+pub const RETRY: Retry = Retry { attempts: 6, backoff: Duration::from_secs(2), max_wait: Duration::from_secs(120) };
 
 pub struct Client {
     http: reqwest::Client,
@@ -65,7 +56,7 @@ pub struct Client {
     credential: Arc<dyn TokenCredential>,
     scope: String,
     gate: Semaphore,
-    pub backoff: Backoff,
+    pub retry: Retry,
     /// Times a query waited because the service throttled it (429).
     pub throttled: AtomicU64,
 }
@@ -147,7 +138,7 @@ impl Client {
             credential,
             scope,
             gate: Semaphore::new(MAX_IN_FLIGHT),
-            backoff: Backoff::default(),
+            retry: RETRY,
             throttled: AtomicU64::new(0),
         })
     }
@@ -156,18 +147,18 @@ impl Client {
     pub async fn query(&self, kql: &str, from: Timestamp, to: Timestamp) -> Result<Answer, QueryError> {
         let body = serde_json::json!({ "query": kql, "timespan": format!("{from}/{to}") });
         let mut last = String::new();
-        for attempt in 0..self.backoff.attempts {
-            let wait = match self.send(&body).await {
-                Ok(Sent::Answer(a)) => return Ok(a),
-                Ok(Sent::Retry { after, reason }) => {
+        for failures in 1..=self.retry.attempts {
+            match self.send(&body).await? {
+                Sent::Answer(a) => return Ok(a),
+                Sent::Retry { after, reason } => {
                     last = reason;
-                    after.unwrap_or(self.backoff.base * 2u32.saturating_pow(attempt))
+                    if failures < self.retry.attempts {
+                        tokio::time::sleep(self.retry.wait(failures, after)).await;
+                    }
                 }
-                Err(e) => return Err(e),
-            };
-            tokio::time::sleep(wait.min(self.backoff.max_wait)).await;
+            }
         }
-        Err(QueryError::GaveUp { attempts: self.backoff.attempts, last })
+        Err(QueryError::GaveUp { attempts: self.retry.attempts, last })
     }
 
     async fn send(&self, body: &serde_json::Value) -> Result<Sent, QueryError> {
@@ -189,25 +180,26 @@ impl Client {
             Ok(r) => r,
             // Connection refused, reset, timed out: worth another try. (reqwest's errors name the URL, never
             // the headers.)
-            Err(e) => return Ok(Sent::Retry { after: None, reason: format!("connection: {}", without_url(&e)) }),
+            Err(e) => {
+                return Ok(Sent::Retry { after: None, reason: format!("connection: {}", chain(&e.without_url())) });
+            }
         };
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(response.headers());
         let bytes = match response.bytes().await {
             Ok(b) => b.to_vec(),
             Err(e) => {
-                return Ok(Sent::Retry { after: None, reason: format!("reading the answer: {}", without_url(&e)) });
+                return Ok(Sent::Retry {
+                    after: None,
+                    reason: format!("reading the answer: {}", chain(&e.without_url())),
+                });
             }
         };
         if status == StatusCode::TOO_MANY_REQUESTS {
             self.throttled.fetch_add(1, Ordering::Relaxed);
+            // Throttled without a `Retry-After`: the first backoff step, not a growing one.
             return Ok(Sent::Retry {
-                after: Some(retry_after.unwrap_or(self.backoff.base)),
+                after: Some(retry_after.unwrap_or(self.retry.backoff)),
                 reason: "429 throttled".into(),
             });
         }
@@ -240,20 +232,6 @@ impl Client {
 enum Sent {
     Answer(Answer),
     Retry { after: Option<Duration>, reason: String },
-}
-
-/// A reqwest error without its URL (the message stays short; the URL is known to the caller).
-fn without_url(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    if let Some(url) = e.url() {
-        s = s.replace(&format!(" ({url})"), "").replace(url.as_str(), "");
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(inner) = source {
-        s.push_str(&format!(": {inner}"));
-        source = inner.source();
-    }
-    s
 }
 
 /// The error body's code and message, or its first bytes.

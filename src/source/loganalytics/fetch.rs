@@ -65,6 +65,24 @@ pub struct Progress {
     pub throttled: u64,
 }
 
+impl std::fmt::Display for Progress {
+    /// `12/40 slices · 1200 rows · 2 throttled waits`: the status line while a fetch runs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{} slices · {} rows · {} throttled waits",
+            self.slices_done, self.slices_total, self.rows, self.throttled
+        )
+    }
+}
+
+/// A gap as the loader reports an input it could not read: listed, with its reason, in the load-errors panel.
+impl From<&Gap> for crate::ingest::source::InputError {
+    fn from(gap: &Gap) -> Self {
+        crate::ingest::source::InputError { source: format!("GAP {}/{}", gap.from, gap.to), reason: gap.reason.clone() }
+    }
+}
+
 pub enum Event {
     Progress(Progress),
     Part(Part),
@@ -82,6 +100,17 @@ pub struct Summary {
     pub throttled: u64,
     /// Remarks: an empty table, a missing Activity Log table.
     pub notes: Vec<String>,
+}
+
+impl Summary {
+    /// The status line once the fetch is done.
+    pub fn status(&self) -> String {
+        let mut s = format!("{} slices · {} rows · {} throttled waits", self.slices, self.rows, self.throttled);
+        if !self.gaps.is_empty() {
+            s.push_str(&format!(" · {} GAP (E lists them)", self.gaps.len()));
+        }
+        s
+    }
 }
 
 /// Fetches `request`, handing every part, gap and progress step to `on` as it happens.
@@ -215,24 +244,19 @@ async fn fetch_slice(client: &Client, request: &Request, table: Table, slice: Sl
     };
     let query = kql::fetch(table, &request.vaults);
     let mut answer = client.query(&query, slice.from, slice.to).await?;
-    for retry in 0..2 {
-        if let Some(partial) = &answer.partial {
-            return match slices::halves(&slice) {
-                Some((a, b)) => Ok(Outcome::Split(a, b)),
-                None => {
-                    let gap = Gap {
-                        from: slice.from,
-                        to: slice.to,
-                        reason: format!("{table}: incomplete answer ({partial})"),
-                    };
-                    Ok(Outcome::Done(part(table, slice, answer), Some(gap)))
-                }
-            };
-        }
-        if answer.rows >= expected || retry == 1 {
-            break;
-        }
+    if answer.partial.is_none() && answer.rows < expected {
+        // Fewer rows than counted and no word why: once more before calling it a gap.
         answer = client.query(&query, slice.from, slice.to).await?;
+    }
+    if let Some(partial) = &answer.partial {
+        return match slices::halves(&slice) {
+            Some((a, b)) => Ok(Outcome::Split(a, b)),
+            None => {
+                let reason = format!("{table}: incomplete answer ({partial})");
+                let gap = Gap { from: slice.from, to: slice.to, reason };
+                Ok(Outcome::Done(part(table, slice, answer), Some(gap)))
+            }
+        };
     }
     let short = (answer.rows < expected).then(|| Gap {
         from: slice.from,

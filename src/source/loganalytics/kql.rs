@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::detect::kql::{AZKV, DIAGNOSTICS, list, lit};
+
 /// Where a workspace keeps Key Vault audit rows (FORMATS.md §2, §3), or the Activity Log (§4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Table {
@@ -99,41 +101,20 @@ const AUDIT_LOGS_COLUMNS: &[&str] = &[
     "VaultProperties",
 ];
 
-/// A string literal for KQL: double-quoted, backslash and quote escaped, control characters dropped (a vault
-/// name comes from the command line, but nothing reaches a query unescaped).
-pub fn literal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars().filter(|c| !c.is_control()) {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
-
 /// The table's Key Vault rows, narrowed to `vaults` (names, case-insensitive) when any are given.
+/// The table name, scope and vault column are the ones the findings' KQL uses (`detect::kql`).
 pub fn rows(table: Table, vaults: &[String]) -> String {
-    let names = vaults.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ");
-    let mut q = match table {
-        Table::AzureDiagnostics => {
-            "AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.KEYVAULT\" and Category == \"AuditEvent\""
-                .to_string()
-        }
-        Table::AzkvAuditLogs => "AZKVAuditLogs".to_string(),
+    let (mut q, vault) = match table {
+        Table::AzureDiagnostics => (format!("{}\n| where {}", DIAGNOSTICS.name, DIAGNOSTICS.scope), DIAGNOSTICS.vault),
+        Table::AzkvAuditLogs => (AZKV.name.to_string(), AZKV.vault),
         // Key Vault management operations, including diagnostic settings written on a vault.
-        Table::AzureActivity => "AzureActivity\n| where _ResourceId has \"/providers/microsoft.keyvault/\"".to_string(),
+        Table::AzureActivity => (
+            "AzureActivity\n| where _ResourceId has \"/providers/microsoft.keyvault/\"".to_string(),
+            "tostring(split(_ResourceId, \"/\")[8])",
+        ),
     };
     if !vaults.is_empty() {
-        q.push_str(&match table {
-            Table::AzureDiagnostics => format!("\n| where Resource in~ ({names})"),
-            Table::AzkvAuditLogs => format!("\n| where tostring(split(_ResourceId, \"/\")[-1]) in~ ({names})"),
-            Table::AzureActivity => {
-                format!("\n| where tostring(split(_ResourceId, \"/\")[8]) in~ ({names})")
-            }
-        });
+        q.push_str(&format!("\n| where {vault} in~ ({})", list(vaults)));
     }
     q
 }
@@ -145,8 +126,7 @@ pub fn fetch(table: Table, vaults: &[String]) -> String {
         Table::AzkvAuditLogs => AUDIT_LOGS_COLUMNS,
         Table::AzureActivity => return rows(table, vaults),
     };
-    let projected: Vec<String> =
-        columns.iter().map(|c| format!("{c} = column_ifexists({}, \"\")", literal(c))).collect();
+    let projected: Vec<String> = columns.iter().map(|c| format!("{c} = column_ifexists({}, \"\")", lit(c))).collect();
     format!("{}\n| project TimeGenerated, Type, {}", rows(table, vaults), projected.join(", "))
 }
 
@@ -166,8 +146,6 @@ mod tests {
 
     #[test]
     fn vault_names_are_escaped_literals() {
-        assert_eq!(literal(r#"kv"a\b"#), r#""kv\"a\\b""#);
-        assert_eq!(literal("kv\u{1b}[2J"), "\"kv[2J\"");
         let q = rows(Table::AzureDiagnostics, &["kv-pay".into(), "x\"y".into()]);
         assert!(q.ends_with(r#"| where Resource in~ ("kv-pay", "x\"y")"#), "{q}");
     }

@@ -90,7 +90,6 @@ pub fn run(
         .map_err(|e| LiveError::Setup(e.to_string()))?;
     let client = Client::new(http, &live.endpoint, &live.workspace, credential, live.scope.clone())?;
     let mut sources: Vec<Source> = Vec::new();
-    let mut bodies: Vec<Vec<u8>> = Vec::new();
     let mut progress = Progress::default();
     let mut failure: Option<io::Error> = None;
     let summary = runtime.block_on(fetch::fetch(&client, &live.request, &mut |event| match event {
@@ -104,9 +103,6 @@ pub fn run(
                 Ok(s) => sources.push(s),
                 Err(e) => failure = Some(e),
             }
-            if live.save.is_some() {
-                bodies.push(part.body);
-            }
             on(&progress, &sources);
         }
         Event::Gap(_) => {}
@@ -115,18 +111,19 @@ pub fn run(
         return Err(LiveError::Setup(format!("cannot spool the fetched rows: {e}")));
     }
     if let Some(path) = &live.save {
-        save(path, live, &bodies, &summary)
+        save(path, live, &sources, &summary)
             .map_err(|source| LiveError::Save { path: path.display().to_string(), source })?;
     }
     Ok(Fetched { sources, summary })
 }
 
 /// Writes the rows as NDJSON, then the queries beside them (`FILE.kql`); each through a temporary file renamed
-/// into place, so an interrupted save never leaves half a file under the name.
-fn save(path: &Path, live: &Live, bodies: &[Vec<u8>], summary: &Summary) -> io::Result<()> {
+/// into place, so an interrupted save never leaves half a file under the name. The rows are read back from
+/// the spooled answers, not kept in memory a second time.
+fn save(path: &Path, live: &Live, sources: &[Source], summary: &Summary) -> io::Result<()> {
     write_atomically(path, |out| {
-        for body in bodies {
-            rows_as_ndjson(body, out)?;
+        for source in sources {
+            rows_as_ndjson(&source.bytes()?, out)?;
         }
         Ok(())
     })?;
