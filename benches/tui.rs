@@ -7,7 +7,7 @@
 //!   written, at 120x40; a fuzzy character also as the runner handles it, the recount in a background job (the
 //!   prompt's frame at once, the results' frame when the job is done);
 //! * bytes written when the selection moves one row, at 80x24, 120x40 and 200x60, with the detections' findings
-//!   on screen.
+//!   on screen: the move's frame and the frame that shows the re-read original record.
 //!
 //! `cargo bench --bench tui -- FILE [--breakdown]` (`--breakdown`: where a fuzzy keystroke's time goes; see
 //! `benches/tui-compare.sh` for the side-by-side with lnav in tmux).
@@ -22,11 +22,11 @@ use kvtrail::detect::{self, RuleSet};
 use kvtrail::intel::Intel;
 use kvtrail::store::Progress;
 use kvtrail::store::load::load_paths;
-use kvtrail::tui::app::{App, LoadState};
+use kvtrail::tui::app::{App, Effect, LoadState, RawRecord};
 use kvtrail::tui::keymap::Keymap;
 use kvtrail::tui::lean::Lean;
 use kvtrail::tui::panes;
-use kvtrail::tui::run::empty_store;
+use kvtrail::tui::run::{empty_store, raw_text};
 use kvtrail::tui::theme::{Theme, ThemeName};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -181,8 +181,16 @@ fn main() {
         let mut sizes = Vec::new();
         for _ in 0..100 {
             let before = sink.0.load(Ordering::Relaxed);
-            key(&mut app, KeyCode::Down);
+            app.on_key(&KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+            let effects = std::mem::take(&mut app.effects);
             draw(&mut t, &mut app);
+            // The original record follows in a second frame, as the runner re-reads it: both frames count.
+            for effect in effects {
+                if let Effect::LoadRaw(row) = effect {
+                    app.set_raw(RawRecord { row, text: raw_text(&app.store, row) });
+                    draw(&mut t, &mut app);
+                }
+            }
             sizes.push(sink.0.load(Ordering::Relaxed) - before);
         }
         sizes.sort();

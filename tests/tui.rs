@@ -419,3 +419,25 @@ fn a_partial_store_is_replaced_keeping_filters() {
     assert_eq!(visible(&app), n, "the filter survives the store swap");
     assert_eq!(app.crumbs.list.len(), 1);
 }
+
+/// On large terminals the event table owns whole lines, so scrolling it is the terminal's own line scroll and
+/// no other pane shares (and must repaint) its rows; below 160x50 the detail sits beside it.
+#[test]
+fn wide_terminals_give_the_table_whole_lines() {
+    for (w, h, whole) in [(200u16, 60u16, true), (160, 50, true), (159, 50, false), (120, 40, false)] {
+        let mut app = demo_app();
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        let mut areas = None;
+        terminal.draw(|f| areas = panes::draw(f, &mut app)).expect("draw");
+        let areas = areas.expect("a full layout");
+        let events = areas.pane(Pane::Events).expect("events shown");
+        let detail = areas.pane(Pane::Detail).expect("detail shown");
+        let findings = areas.pane(Pane::Findings).expect("findings shown");
+        assert_eq!(events.width == w, whole, "{w}x{h}: {events:?}");
+        let beside = |r: ratatui::layout::Rect| r.y < events.bottom() && events.y < r.bottom();
+        assert_eq!(!beside(detail) && !beside(findings), whole, "{w}x{h}: {detail:?} {findings:?}");
+        if whole {
+            assert!(detail.y >= events.bottom() && findings.y == detail.y, "{w}x{h}: below the table");
+        }
+    }
+}

@@ -1,5 +1,6 @@
-//! Where each pane goes at a given terminal size. Three shapes: the full workbench (≥ 120x36: pivots, timeline,
-//! events beside detail and findings), the standard one (≥ 80x24: pivots, timeline, events; detail and findings
+//! Where each pane goes at a given terminal size. Four shapes: the wide workbench (≥ 160x50: pivots, timeline,
+//! the events across the whole width, detail and findings side by side below them), the full one (≥ 120x36:
+//! pivots, timeline, events beside detail and findings), the standard one (≥ 80x24: pivots, timeline, events; detail and findings
 //! take the events' place when focused), and a reduced one (≥ 40x12, or zoomed: only the focused pane). Below
 //! 40x12 the screen says it is too small.
 
@@ -29,6 +30,11 @@ impl Areas {
     }
 }
 
+/// Wide enough that the detail below the table still shows whole lines of the record.
+fn wide(area: Rect) -> bool {
+    area.width >= 160 && area.height >= 50
+}
+
 pub fn split(area: Rect, app: &App) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
@@ -51,7 +57,18 @@ pub fn split(area: Rect, app: &App) -> Option<Areas> {
         panes.push((*pane, *rect));
     }
     panes.push((Pane::Timeline, timeline));
-    if large {
+    if large && wide(area) {
+        // The events own whole terminal lines, so a one-row scroll is the terminal's own scroll (see `band`)
+        // and the detail repaints only its own cells: nothing beside the table has to be redrawn.
+        let [events, below] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest);
+        let findings_share = if app.focus == Pane::Findings { 60 } else { 40 };
+        let [detail, findings] =
+            Layout::horizontal([Constraint::Percentage(100 - findings_share), Constraint::Percentage(findings_share)])
+                .areas(below);
+        panes.push((Pane::Events, events));
+        panes.push((Pane::Detail, detail));
+        panes.push((Pane::Findings, findings));
+    } else if large {
         let [events, side] = Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(rest);
         // The findings get the larger share while the analyst works in them (room for the explanation).
         let findings_share = if app.focus == Pane::Findings { 70 } else { 45 };
