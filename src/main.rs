@@ -22,7 +22,7 @@ use kvtrail::store::{Progress, Store};
 use kvtrail::text::sanitize;
 use kvtrail::tui;
 use kvtrail::tui::keymap::Keymap;
-use kvtrail::tui::run::{Inputs, Options};
+use kvtrail::tui::run::{Inputs, Options, StreamState};
 use kvtrail::tui::theme::{Theme, ThemeName};
 
 #[derive(Parser)]
@@ -479,10 +479,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let live = args.live.clone();
             let title = format!("workspace {workspace}");
             let run: tui::run::Stream = Box::new(move |update| {
-                let fetched = fetch_workspace(&workspace, &live, &mut |p, sources| update(sources, p.to_string()))
-                    .map_err(|e| format!("{e:#}"))?;
-                let gaps = fetched.summary.gaps.iter().map(Into::into).collect();
-                Ok((fetched.sources, gaps, fetched.summary.status()))
+                let fetched = fetch_workspace(&workspace, &live, &mut |p, sources| {
+                    update(sources, &StreamState { status: p.to_string(), ..StreamState::default() })
+                })
+                .map_err(|e| format!("{e:#}"))?;
+                let summary = fetched.summary;
+                let state =
+                    StreamState { status: summary.status(), gaps: summary.gaps.clone(), queries: summary.queries };
+                Ok((fetched.sources, state))
             });
             workbench(Inputs::Stream { title, run }, &args.tui)
         }

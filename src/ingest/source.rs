@@ -116,6 +116,22 @@ pub struct InputError {
     pub reason: String,
 }
 
+/// A stretch of time whose rows could not all be fetched from a live source, and why: shown in the workbench
+/// (timeline, status line, load-errors panel) and in the report, never a silent hole.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Gap {
+    pub from: jiff::Timestamp,
+    pub to: jiff::Timestamp,
+    pub reason: String,
+}
+
+/// A gap as the loader reports an input it could not read: listed, with its reason, in the load-errors panel.
+impl From<&Gap> for InputError {
+    fn from(gap: &Gap) -> Self {
+        InputError { source: format!("GAP {}/{}", gap.from, gap.to), reason: gap.reason.clone() }
+    }
+}
+
 fn spool() -> io::Result<File> {
     tempfile::tempfile()
 }

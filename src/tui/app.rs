@@ -196,7 +196,8 @@ pub struct App {
     /// A transient message for the status line (copied, nothing to pivot to, …).
     pub message: Option<String>,
     /// A live source's own status (Log Analytics: slices, rows, throttling, gaps), beside the load state.
-    pub source_status: Option<String>,
+    /// What a live source says about itself (status line, gaps, the KQL sent); `None` for files.
+    pub source: Option<super::run::StreamState>,
     pub quit: bool,
     pub effects: Vec<Effect>,
     pub viewports: Viewports,
@@ -232,7 +233,7 @@ impl App {
             pending: Vec::new(),
             theme,
             message: None,
-            source_status: None,
+            source: None,
             quit: false,
             effects: Vec::new(),
             viewports: Viewports { pivot: 5, table: 10, detail: 10, overlay: 10, timeline: 60, findings: 5 },

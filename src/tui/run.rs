@@ -36,12 +36,22 @@ pub enum Inputs {
     },
 }
 
-/// Runs a fetch on the loader's thread: it calls `update` with every source so far and a status line as they
-/// arrive, and returns all sources, what could not be fetched (gaps, listed in the load-errors panel) and the
-/// final status — or why it failed. The workbench stays a reader of sources: it knows nothing of where they
-/// come from.
-pub type Stream = Box<dyn FnOnce(&mut dyn FnMut(&[source::Source], String)) -> Result<Streamed, String> + Send>;
-pub type Streamed = (Vec<source::Source>, Vec<source::InputError>, String);
+/// Runs a fetch on the loader's thread: it calls `update` with every source so far and the stream's state as
+/// they arrive, and returns all sources and the final state — or why it failed. The workbench stays a reader of
+/// sources: it knows nothing of where they come from.
+pub type Stream = Box<dyn FnOnce(&mut dyn FnMut(&[source::Source], &StreamState)) -> Result<Streamed, String> + Send>;
+pub type Streamed = (Vec<source::Source>, StreamState);
+
+/// What a stream says about itself, shown by the workbench.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamState {
+    /// One line for the status bar: slices, rows, throttled waits, gaps, follow polls.
+    pub status: String,
+    /// Stretches that could not be fetched: drawn on the timeline and listed in the load-errors panel.
+    pub gaps: Vec<source::Gap>,
+    /// The KQL sent, for the analyst to read and reuse.
+    pub queries: Vec<String>,
+}
 
 /// A partial store is rebuilt from the sources so far at most this often while a stream runs.
 const STREAM_REBUILD: Duration = Duration::from_secs(1);
@@ -62,8 +72,8 @@ enum Msg {
     Detected(Arc<Store>, Arc<Detections>),
     Recounted(Box<Recounted>),
     Failed(String),
-    /// A stream's status line (slices, rows, throttling, gaps).
-    Status(String),
+    /// A stream's account of itself (status line, gaps, queries).
+    Stream(StreamState),
 }
 
 /// An empty store: what the first frame shows while the first events load.
@@ -85,8 +95,8 @@ fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSend
         let (sources, errors) = match inputs {
             Inputs::Stream { run, .. } => {
                 let (mut built, mut last) = (0, Instant::now());
-                let result = run(&mut |sources, status| {
-                    let _ = tx.send(Msg::Status(status));
+                let result = run(&mut |sources, state| {
+                    let _ = tx.send(Msg::Stream(state.clone()));
                     if sources.len() > built && (built == 0 || last.elapsed() >= STREAM_REBUILD) {
                         let (store, _) = load(sources.to_vec(), Vec::new(), &Progress::default());
                         let _ = tx.send(Msg::Partial(Arc::new(store)));
@@ -94,9 +104,10 @@ fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSend
                     }
                 });
                 match result {
-                    Ok((sources, missing, status)) => {
-                        let _ = tx.send(Msg::Status(status));
-                        (sources, missing)
+                    Ok((sources, state)) => {
+                        let gaps = state.gaps.iter().map(Into::into).collect();
+                        let _ = tx.send(Msg::Stream(state));
+                        (sources, gaps)
                     }
                     Err(e) => {
                         let _ = tx.send(Msg::Failed(e));
@@ -194,7 +205,7 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
                     Msg::Raw(raw) => app.set_raw(raw),
                     Msg::Recounted(done) => app.finish_recount(*done),
                     Msg::Failed(e) => app.message = Some(e),
-                    Msg::Status(status) => app.source_status = Some(status),
+                    Msg::Stream(state) => app.source = Some(state),
                 }
                 dirty = true;
             }

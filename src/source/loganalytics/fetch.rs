@@ -20,13 +20,7 @@ use super::slices::{self, Slice};
 /// Rows per slice by default: well under the 500,000-row cap, and about 64 MB of projected Key Vault rows.
 pub const DEFAULT_MAX_ROWS: u64 = 100_000;
 
-/// A stretch of time whose rows could not all be fetched, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Gap {
-    pub from: Timestamp,
-    pub to: Timestamp,
-    pub reason: String,
-}
+pub use crate::ingest::source::Gap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Tables {
@@ -73,13 +67,6 @@ impl std::fmt::Display for Progress {
             "{}/{} slices · {} rows · {} throttled waits",
             self.slices_done, self.slices_total, self.rows, self.throttled
         )
-    }
-}
-
-/// A gap as the loader reports an input it could not read: listed, with its reason, in the load-errors panel.
-impl From<&Gap> for crate::ingest::source::InputError {
-    fn from(gap: &Gap) -> Self {
-        crate::ingest::source::InputError { source: format!("GAP {}/{}", gap.from, gap.to), reason: gap.reason.clone() }
     }
 }
 

@@ -20,7 +20,7 @@ fn load_state(app: &App) -> Vec<Span<'static>> {
     let rejected = app.rejected();
     let mut spans = match &app.load {
         // A live source says how far it is itself: bytes mean nothing while slices are still being fetched.
-        LoadState::Loading { .. } if app.source_status.is_some() => vec![Span::styled("fetching ", theme.warning)],
+        LoadState::Loading { .. } if app.source.is_some() => vec![Span::styled("fetching ", theme.warning)],
         LoadState::Loading { progress, started } => {
             let done = progress.bytes_done.load(Ordering::Relaxed);
             let total = progress.bytes_total.load(Ordering::Relaxed).max(1);
@@ -43,7 +43,7 @@ fn load_state(app: &App) -> Vec<Span<'static>> {
             vec![Span::styled(format!("loaded in {:.1} s", took.as_secs_f64()), theme.dim)]
         }
     };
-    if let Some(status) = &app.source_status {
+    if let Some(status) = app.source.as_ref().map(|s| &s.status) {
         let style = if status.contains("GAP") { theme.warning } else { theme.dim };
         spans.push(Span::styled(format!(" {}", sanitize(status)), style));
     }
