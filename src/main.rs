@@ -15,6 +15,7 @@ use kvtrail::report::stats::Stats;
 use kvtrail::source::auth::{AuthMethod, AuthOptions};
 use kvtrail::source::cloud::{self, Cloud};
 use kvtrail::source::loganalytics::fetch::{Gap, Request, Tables};
+use kvtrail::source::loganalytics::follow::Follow;
 use kvtrail::source::loganalytics::kql::Table;
 use kvtrail::source::loganalytics::live::{self, Live};
 use kvtrail::store::load::{self, LoadReport};
@@ -150,6 +151,14 @@ struct CoverageArgs {
 struct QueryArgs {
     #[command(flatten)]
     live: WorkspaceArgs,
+    /// Keep polling for new events every INTERVAL (default 60s) after the range is fetched; the detections run
+    /// on what arrives. The range ends now, so --to does not apply.
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "60s", conflicts_with = "to")]
+    follow: Option<String>,
+    /// How far back each poll reaches before the last one's end, for rows that reach the workspace late
+    /// (Key Vault rows take minutes, sometimes hours). Rows seen before are not shown twice.
+    #[arg(long, value_name = "DURATION", default_value = "1h", requires = "follow")]
+    overlap: String,
     #[command(flatten)]
     tui: TuiArgs,
 }
@@ -345,10 +354,12 @@ fn load_inputs(inputs: &[String], live: &WorkspaceArgs) -> anyhow::Result<(Store
         let (store, report) = load::load_paths(inputs, &Progress::default());
         return Ok((store, report, Vec::new()));
     };
-    let fetched = fetch_workspace(workspace, live, &mut |p, _| {
+    let session = Session::new(workspace, live, None)?;
+    let fetched = session.fetch(&mut |status, _| {
         if io::stderr().is_terminal() {
-            eprint!("\rkvtrail: {p} ");
+            eprint!("\rkvtrail: {} ", status.line);
         }
+        true
     })?;
     if io::stderr().is_terminal() {
         eprintln!();
@@ -363,35 +374,48 @@ fn load_inputs(inputs: &[String], live: &WorkspaceArgs) -> anyhow::Result<(Store
     Ok((store, report, fetched.summary.gaps))
 }
 
-/// Signs in and fetches the workspace's Key Vault rows for the range.
-fn fetch_workspace(
-    workspace: &str,
-    args: &WorkspaceArgs,
-    on: &mut dyn FnMut(&kvtrail::source::loganalytics::fetch::Progress, &[kvtrail::ingest::source::Source]),
-) -> anyhow::Result<live::Fetched> {
-    let (from, to) = live::range(args.since.as_deref(), args.from.as_deref(), args.to.as_deref())?;
-    let endpoint = match &args.endpoint {
-        Some(url) => cloud::endpoint(url)?,
-        None => cloud::endpoint(args.cloud.query_endpoint())?,
-    };
-    let http = kvtrail::source::http::client()?;
-    let credential = kvtrail::source::auth::credential(&AuthOptions::new(args.auth, args.cloud), http.clone())?;
-    let request = Request {
-        from,
-        to,
-        tables: args.table,
-        vaults: args.vaults.clone(),
-        activity: args.activity,
-        max_rows: args.max_rows,
-    };
-    let live = Live {
-        workspace: workspace.to_string(),
-        endpoint,
-        scope: args.cloud.query_scope(),
-        request,
-        save: args.save.clone(),
-    };
-    Ok(live::run(&live, http, credential, on)?)
+/// A workspace fetch ready to run: the range, the endpoint and a credential.
+struct Session {
+    live: Live,
+    http: reqwest::Client,
+    credential: std::sync::Arc<dyn azure_core::credentials::TokenCredential>,
+}
+
+impl Session {
+    fn new(workspace: &str, args: &WorkspaceArgs, follow: Option<Follow>) -> anyhow::Result<Session> {
+        let (from, to) = live::range(args.since.as_deref(), args.from.as_deref(), args.to.as_deref())?;
+        let endpoint = match &args.endpoint {
+            Some(url) => cloud::endpoint(url)?,
+            None => cloud::endpoint(args.cloud.query_endpoint())?,
+        };
+        let http = kvtrail::source::http::client()?;
+        let credential = kvtrail::source::auth::credential(&AuthOptions::new(args.auth, args.cloud), http.clone())?;
+        let request = Request {
+            from,
+            to,
+            tables: args.table,
+            vaults: args.vaults.clone(),
+            activity: args.activity,
+            max_rows: args.max_rows,
+        };
+        let live = Live {
+            workspace: workspace.to_string(),
+            endpoint,
+            scope: args.cloud.query_scope(),
+            request,
+            save: args.save.clone(),
+            follow,
+        };
+        Ok(Session { live, http, credential })
+    }
+
+    /// Signs in and fetches the workspace's Key Vault rows for the range (then polls, when following).
+    fn fetch(
+        &self,
+        on: &mut dyn FnMut(&live::Status, &[kvtrail::ingest::source::Source]) -> bool,
+    ) -> anyhow::Result<live::Fetched> {
+        Ok(live::run(&self.live, self.http.clone(), self.credential.clone(), on)?)
+    }
 }
 
 /// Where `-o FILE` (or standard output) writes, buffered.
@@ -476,16 +500,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("kvtrail: query needs --workspace ID");
                 return Ok(ExitCode::from(2));
             };
-            let live = args.live.clone();
+            let follow = match &args.follow {
+                None => None,
+                Some(every) => Some(Follow {
+                    every: live::duration(every)?.unsigned_abs(),
+                    overlap: live::duration(&args.overlap)?,
+                }),
+            };
+            let session = Session::new(&workspace, &args.live, follow)?;
+            // Signed in before the workbench opens: a failure is a plain message and a non-zero exit.
+            live::sign_in(session.credential.as_ref(), &session.live.scope)?;
             let title = format!("workspace {workspace}");
             let run: tui::run::Stream = Box::new(move |update| {
-                let fetched = fetch_workspace(&workspace, &live, &mut |p, sources| {
-                    update(sources, &StreamState { status: p.to_string(), ..StreamState::default() })
-                })
-                .map_err(|e| format!("{e:#}"))?;
+                let fetched = session
+                    .fetch(&mut |status, sources| {
+                        let state = StreamState {
+                            status: status.line.clone(),
+                            gaps: status.gaps.clone(),
+                            queries: status.queries.clone(),
+                            settled: status.settled,
+                        };
+                        update(sources, &state)
+                    })
+                    .map_err(|e| format!("{e:#}"))?;
                 let summary = fetched.summary;
-                let state =
-                    StreamState { status: summary.status(), gaps: summary.gaps.clone(), queries: summary.queries };
+                let state = StreamState {
+                    status: summary.status(),
+                    gaps: summary.gaps,
+                    queries: summary.queries,
+                    settled: true,
+                };
                 Ok((fetched.sources, state))
             });
             workbench(Inputs::Stream { title, run }, &args.tui)

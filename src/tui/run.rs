@@ -37,9 +37,11 @@ pub enum Inputs {
 }
 
 /// Runs a fetch on the loader's thread: it calls `update` with every source so far and the stream's state as
-/// they arrive, and returns all sources and the final state — or why it failed. The workbench stays a reader of
-/// sources: it knows nothing of where they come from.
-pub type Stream = Box<dyn FnOnce(&mut dyn FnMut(&[source::Source], &StreamState)) -> Result<Streamed, String> + Send>;
+/// they arrive (`update` answers `false` once the workbench is gone: time to stop), and returns all sources and
+/// the final state — or why it failed. The workbench stays a reader of sources: it knows nothing of where they
+/// come from.
+pub type Stream =
+    Box<dyn FnOnce(&mut dyn FnMut(&[source::Source], &StreamState) -> bool) -> Result<Streamed, String> + Send>;
 pub type Streamed = (Vec<source::Source>, StreamState);
 
 /// What a stream says about itself, shown by the workbench.
@@ -51,6 +53,9 @@ pub struct StreamState {
     pub gaps: Vec<source::Gap>,
     /// The KQL sent, for the analyst to read and reuse.
     pub queries: Vec<String>,
+    /// The sources so far are a complete answer (the fetch, or a follow poll, is done): the store built from
+    /// them is final until more arrive, and the detections run on it.
+    pub settled: bool,
 }
 
 /// A partial store is rebuilt from the sources so far at most this often while a stream runs.
@@ -93,28 +98,7 @@ fn title(inputs: &Inputs) -> String {
 fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSender<Msg>) {
     std::thread::spawn(move || {
         let (sources, errors) = match inputs {
-            Inputs::Stream { run, .. } => {
-                let (mut built, mut last) = (0, Instant::now());
-                let result = run(&mut |sources, state| {
-                    let _ = tx.send(Msg::Stream(state.clone()));
-                    if sources.len() > built && (built == 0 || last.elapsed() >= STREAM_REBUILD) {
-                        let (store, _) = load(sources.to_vec(), Vec::new(), &Progress::default());
-                        let _ = tx.send(Msg::Partial(Arc::new(store)));
-                        (built, last) = (sources.len(), Instant::now());
-                    }
-                });
-                match result {
-                    Ok((sources, state)) => {
-                        let gaps = state.gaps.iter().map(Into::into).collect();
-                        let _ = tx.send(Msg::Stream(state));
-                        (sources, gaps)
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Msg::Failed(e));
-                        (Vec::new(), Vec::new())
-                    }
-                }
-            }
+            Inputs::Stream { run, .. } => return stream(run, &tx),
             Inputs::Paths(paths) => source::open(&paths),
             Inputs::Demo => match crate::demo::sources() {
                 Ok(s) => (s, Vec::new()),
@@ -130,6 +114,60 @@ fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSend
         });
         let _ = tx.send(Msg::Loaded(Arc::new(store), report));
     });
+}
+
+/// Runs a stream on the loader's thread: partial stores at most once a second while a fetch runs, a final one
+/// (with its load report, gaps listed as input errors) whenever the stream settles — after the fetch, and after
+/// every follow poll that brought rows.
+fn stream(run: Stream, tx: &mpsc::UnboundedSender<Msg>) {
+    let mut builds = Builds { tx, built: 0, last: Instant::now(), loaded: None };
+    let result = run(&mut |sources, state| {
+        let alive = tx.send(Msg::Stream(state.clone())).is_ok();
+        builds.offer(sources, state);
+        alive
+    });
+    match result {
+        Ok((sources, state)) => {
+            let _ = tx.send(Msg::Stream(state.clone()));
+            builds.offer(&sources, &StreamState { settled: true, ..state });
+        }
+        Err(e) => {
+            let _ = tx.send(Msg::Failed(e));
+            let _ = tx.send(Msg::Loaded(Arc::new(empty_store()), LoadReport::default()));
+        }
+    }
+}
+
+/// When a stream's sources become a store.
+struct Builds<'a> {
+    tx: &'a mpsc::UnboundedSender<Msg>,
+    /// Sources in the last store built, and when it was built.
+    built: usize,
+    last: Instant,
+    /// The last final store: its sources and gaps (a poll that only filled a gap changes the report).
+    loaded: Option<(usize, Vec<source::Gap>)>,
+}
+
+impl Builds<'_> {
+    fn offer(&mut self, sources: &[source::Source], state: &StreamState) {
+        let due = if state.settled {
+            self.loaded.as_ref().is_none_or(|(n, gaps)| *n != sources.len() || *gaps != state.gaps)
+        } else {
+            sources.len() > self.built && (self.built == 0 || self.last.elapsed() >= STREAM_REBUILD)
+        };
+        if !due {
+            return;
+        }
+        let gaps = state.gaps.iter().map(Into::into).collect();
+        let (store, report) = load(sources.to_vec(), gaps, &Progress::default());
+        let _ = self.tx.send(if state.settled {
+            self.loaded = Some((sources.len(), state.gaps.clone()));
+            Msg::Loaded(Arc::new(store), report)
+        } else {
+            Msg::Partial(Arc::new(store))
+        });
+        (self.built, self.last) = (sources.len(), Instant::now());
+    }
 }
 
 /// Runs the detections on a thread of its own. Stores arrive after each load step; when several are waiting

@@ -12,7 +12,8 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::Url;
 
 use super::client::{Client, QueryError};
-use super::fetch::{self, Event, Progress, Request, Summary};
+use super::fetch::{self, Event, Gap, Request, Summary};
+use super::follow::{Follow, Seen};
 use crate::ingest::source::Source;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +47,7 @@ pub fn range(since: Option<&str>, from: Option<&str>, to: Option<&str>) -> Resul
 }
 
 /// `90m`, `12h`, `7d`, `2w`.
-fn duration(text: &str) -> Result<SignedDuration, LiveError> {
+pub fn duration(text: &str) -> Result<SignedDuration, LiveError> {
     let bad = || LiveError::Range(format!("`{text}` is not a duration like 30m, 12h, 7d or 2w"));
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
@@ -70,6 +71,8 @@ pub struct Live {
     pub scope: String,
     pub request: Request,
     pub save: Option<PathBuf>,
+    /// Keep polling for new rows after the first fetch.
+    pub follow: Option<Follow>,
 }
 
 pub struct Fetched {
@@ -77,49 +80,176 @@ pub struct Fetched {
     pub summary: Summary,
 }
 
-/// Fetches on a runtime of its own (callers are threads), telling `on` of progress and of each new source.
+/// What a live fetch says as it goes.
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    /// One line: slices, rows, throttled waits, gaps; in follow mode, the last poll.
+    pub line: String,
+    pub gaps: Vec<Gap>,
+    /// The KQL sent (one entry per distinct fetch query).
+    pub queries: Vec<String>,
+    /// The sources so far answer the request completely: the fetch, or a poll, is done.
+    pub settled: bool,
+}
+
+/// Fetches on a runtime of its own (callers are threads), telling `on` of progress and of each new source;
+/// with `follow`, then polls until `on` answers `false`.
 pub fn run(
     live: &Live,
     http: reqwest::Client,
     credential: Arc<dyn TokenCredential>,
-    on: &mut dyn FnMut(&Progress, &[Source]),
+    on: &mut dyn FnMut(&Status, &[Source]) -> bool,
 ) -> Result<Fetched, LiveError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Setup(e.to_string()))?;
+    let runtime = runtime()?;
     let client = Client::new(http, &live.endpoint, &live.workspace, credential, live.scope.clone())?;
     let mut sources: Vec<Source> = Vec::new();
-    let mut progress = Progress::default();
+    let mut status = Status::default();
     let mut failure: Option<io::Error> = None;
-    let summary = runtime.block_on(fetch::fetch(&client, &live.request, &mut |event| match event {
-        Event::Progress(p) => {
-            progress = p;
-            on(&progress, &sources);
-        }
-        Event::Part(part) => {
-            let name = format!("{}:{} {}/{}", live.workspace, part.table, part.from, part.to);
-            match Source::from_vec(&name, &part.body) {
+    let summary = runtime.block_on(fetch::fetch(&client, &live.request, &mut |event| {
+        match event {
+            Event::Progress(p) => status.line = p.to_string(),
+            Event::Part(part) => match Source::from_vec(&part_name(live, &part), &part.body) {
                 Ok(s) => sources.push(s),
                 Err(e) => failure = Some(e),
-            }
-            on(&progress, &sources);
+            },
+            Event::Gap(gap) => status.gaps.push(gap),
         }
-        Event::Gap(_) => {}
+        on(&status, &sources);
     }))?;
     if let Some(e) = failure {
         return Err(LiveError::Setup(format!("cannot spool the fetched rows: {e}")));
     }
-    if let Some(path) = &live.save {
-        save(path, live, &sources, &summary)
-            .map_err(|source| LiveError::Save { path: path.display().to_string(), source })?;
+    save_if_asked(live, &sources, &summary)?;
+    status =
+        Status { line: summary.status(), gaps: summary.gaps.clone(), queries: summary.queries.clone(), settled: true };
+    if on(&status, &sources)
+        && let Some(follow) = live.follow
+    {
+        let watch = Watch { live, client: &client, follow };
+        runtime.block_on(watch.run(&summary, &mut sources, on))?;
     }
     Ok(Fetched { sources, summary })
 }
 
+/// Signs in once, before anything is shown: a workbench that opens only to say "cannot sign in" helps nobody.
+pub fn sign_in(credential: &dyn TokenCredential, scope: &str) -> Result<(), LiveError> {
+    runtime()?
+        .block_on(credential.get_token(&[scope], None))
+        .map(drop)
+        .map_err(|e| LiveError::Query(QueryError::Token(e.to_string())))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| LiveError::Setup(e.to_string()))
+}
+
+fn part_name(live: &Live, part: &fetch::Part) -> String {
+    format!("{}:{} {}/{}", live.workspace, part.table, part.from, part.to)
+}
+
+fn save_if_asked(live: &Live, sources: &[Source], summary: &Summary) -> Result<(), LiveError> {
+    match &live.save {
+        Some(path) => save(path, live, sources, summary)
+            .map_err(|source| LiveError::Save { path: path.display().to_string(), source }),
+        None => Ok(()),
+    }
+}
+
+/// Follow mode's loop (see [`follow`](super::follow)).
+struct Watch<'a> {
+    live: &'a Live,
+    client: &'a Client,
+    follow: Follow,
+}
+
+impl Watch<'_> {
+    /// Polls every interval until `on` answers `false`. A failed poll is said on the status line and its
+    /// stretch asked for again by the next one; only a failure to keep the rows (spooling, `--save`) stops it.
+    async fn run(
+        &self,
+        first: &Summary,
+        sources: &mut Vec<Source>,
+        on: &mut dyn FnMut(&Status, &[Source]) -> bool,
+    ) -> Result<(), LiveError> {
+        let (every, first_gaps) = (self.follow.every, first.gaps.clone());
+        let mut summary = first.clone();
+        let mut seen = Seen::default();
+        let mut from = self.follow.next_from(self.live.request.to, None);
+        for source in sources.iter() {
+            let remembered = source.bytes().map_err(|e| e.to_string()).and_then(|b| seen.remember(&b, from));
+            remembered.map_err(|e| LiveError::Setup(format!("follow: {e}")))?;
+        }
+        loop {
+            tokio::time::sleep(every).await;
+            let to = Timestamp::now().max(from + SignedDuration::from_secs(1));
+            let request = Request { from, to, ..self.live.request.clone() };
+            let mut parts = Vec::new();
+            let polled = fetch::fetch(self.client, &request, &mut |event| {
+                if let Event::Part(part) = event {
+                    parts.push(part);
+                }
+            })
+            .await;
+            let at = to.strftime("%H:%M:%S");
+            let poll = match polled {
+                Err(e) => {
+                    format!("poll at {at} failed, asked again in {}: {}", seconds(every), first_line(&e.to_string()))
+                }
+                Ok(poll) => {
+                    let (mut new, mut again) = (0, 0);
+                    for part in &parts {
+                        let fresh = seen.fresh(&part.body).map_err(|e| LiveError::Setup(format!("follow: {e}")))?;
+                        (new, again) = (new + fresh.new, again + fresh.again);
+                        if fresh.new > 0 {
+                            let source = Source::from_vec(&part_name(self.live, part), &fresh.body)
+                                .map_err(|e| LiveError::Setup(format!("cannot spool the fetched rows: {e}")))?;
+                            sources.push(source);
+                        }
+                    }
+                    summary.rows += new;
+                    summary.slices += poll.slices;
+                    summary.throttled += poll.throttled;
+                    for query in poll.queries {
+                        if !summary.queries.contains(&query) {
+                            summary.queries.push(query);
+                        }
+                    }
+                    // The first fetch's gaps stay (older than any poll); a poll's gaps last until a poll fills them.
+                    summary.gaps = first_gaps.iter().chain(&poll.gaps).cloned().collect();
+                    from = self.follow.next_from(to, poll.gaps.first().map(|g| g.from));
+                    seen.forget_before(from);
+                    if new > 0 {
+                        save_if_asked(self.live, sources, &summary)?;
+                    }
+                    format!("polled {at}: +{new} new, {again} seen again")
+                }
+            };
+            let status = Status {
+                line: format!("following every {} · {poll} · {}", seconds(every), summary.status()),
+                gaps: summary.gaps.clone(),
+                queries: summary.queries.clone(),
+                settled: true,
+            };
+            if !on(&status, sources) {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// `60 s`, or `150 ms` under a second.
+fn seconds(d: std::time::Duration) -> String {
+    if d.as_secs() > 0 { format!("{} s", d.as_secs()) } else { format!("{} ms", d.as_millis()) }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
 /// Writes the rows as NDJSON, then the queries beside them (`FILE.kql`); each through a temporary file renamed
 /// into place, so an interrupted save never leaves half a file under the name. The rows are read back from
-/// the spooled answers, not kept in memory a second time.
+/// the spooled answers, not kept in memory a second time. In follow mode the file is rewritten after every poll
+/// that brought rows: always whole, never appended to.
 fn save(path: &Path, live: &Live, sources: &[Source], summary: &Summary) -> io::Result<()> {
     write_atomically(path, |out| {
         for source in sources {

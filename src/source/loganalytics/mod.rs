@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod fetch;
+pub mod follow;
 pub mod kql;
 pub mod live;
 pub mod slices;
