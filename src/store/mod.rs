@@ -12,6 +12,7 @@ mod filter_expr;
 pub mod guid;
 mod intern;
 pub mod load;
+pub mod remote;
 mod view;
 
 use std::borrow::Cow;

@@ -154,7 +154,11 @@ pub async fn fetch(client: &Client, request: &Request, on: &mut dyn FnMut(Event)
     Ok(summary)
 }
 
-async fn choose_tables(client: &Client, request: &Request, summary: &mut Summary) -> Result<Vec<Table>, QueryError> {
+pub(super) async fn choose_tables(
+    client: &Client,
+    request: &Request,
+    summary: &mut Summary,
+) -> Result<Vec<Table>, QueryError> {
     let (from, to) = (request.from, request.to);
     let mut tables = match request.tables {
         Tables::Only(t) => vec![t],

@@ -8,4 +8,5 @@ pub mod fetch;
 pub mod follow;
 pub mod kql;
 pub mod live;
+pub mod pivots;
 pub mod slices;
