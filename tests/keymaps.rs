@@ -245,6 +245,20 @@ fn user_layers_replace_and_unbind() {
     assert_eq!(vim_plus.lookup(Context::Table, &keys("enter")), Lookup::Action(Action::OpenDetail));
 }
 
+/// The queries overlay is a context of its own, like the load-errors overlay: `K` opens it in every preset
+/// built on the default, and a user file can bind keys inside it.
+#[test]
+fn queries_overlay_has_a_key_and_a_context() {
+    for name in ["default", "vim", "emacs"] {
+        let map = Keymap::preset(name).expect("preset");
+        assert_eq!(map.lookup(Context::Global, &keys("K")), Lookup::Action(Action::ShowQueries), "{name}");
+    }
+    let map = Keymap::from_str_named("[queries]\n\"c\" = \"copy\"\n", "mine.toml").expect("loads");
+    assert_eq!(map.lookup(Context::Queries, &keys("c")), Lookup::Action(Action::Copy));
+    assert_eq!(Context::from_name("queries"), Some(Context::Queries));
+    assert!(map.describe().contains("[queries]"));
+}
+
 #[test]
 fn chords_are_pending_then_an_action() {
     let map = Keymap::preset("emacs").expect("emacs");

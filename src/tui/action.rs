@@ -79,6 +79,7 @@ actions! {
     ToggleZoom => "toggle_zoom", "zoom", "show the focused pane full screen";
     Copy => "copy", "copy", "copy the selected value or event (OSC 52)";
     ShowErrors => "show_errors", "errors", "list load errors";
+    ShowQueries => "show_queries", "queries", "show the KQL sent to the workspace, its gaps, unlogged vaults";
     Redraw => "redraw", "redraw", "redraw the whole screen";
 }
 

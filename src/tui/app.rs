@@ -11,6 +11,7 @@ use fuzzy_matcher::FuzzyMatcher;
 
 use super::action::Action;
 use super::counts::{Counts, Histogram};
+use super::coverage::CoverageMarks;
 use super::crumbs::{Crumb, Crumbs};
 use super::findings::FindingsView;
 use super::keymap::{Context, Key, Keymap, Lookup};
@@ -89,10 +90,13 @@ impl Cursor {
     }
 }
 
+/// A scrollable panel over the panes: the keys, the load errors, or the queries (a live source's status, gaps
+/// and KQL, and the coverage file's vaults without audit logging).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
     Help { scroll: usize },
     Errors { scroll: usize },
+    Queries { scroll: usize },
 }
 
 /// The `/` prompt: which pane it filters and what it had before, so Esc can restore it.
@@ -130,6 +134,7 @@ pub struct RecountJob {
     crumbs: Crumbs,
     fuzzy: FuzzyCache,
     buckets: usize,
+    gaps: Vec<(Ticks, Ticks)>,
 }
 
 /// A finished [`RecountJob`].
@@ -144,7 +149,7 @@ pub struct Recounted {
 impl RecountJob {
     pub fn run(mut self) -> Recounted {
         let counts = self.fuzzy.scope(|| Counts::compute(&self.store, &self.crumbs));
-        let histogram = Histogram::compute(&self.store, &counts.selection, self.buckets);
+        let histogram = Histogram::with_gaps(&self.store, &counts.selection, self.buckets, &self.gaps);
         Recounted { store: self.store, crumbs: self.crumbs, fuzzy: self.fuzzy, counts, histogram }
     }
 }
@@ -198,6 +203,8 @@ pub struct App {
     /// A live source's own status (Log Analytics: slices, rows, throttling, gaps), beside the load state.
     /// What a live source says about itself (status line, gaps, the KQL sent); `None` for files.
     pub source: Option<super::run::StreamState>,
+    /// Which vaults the coverage file (`kvtrail coverage --json`) says send no audit logs; see [`App::set_coverage`].
+    pub coverage: Option<CoverageMarks>,
     pub quit: bool,
     pub effects: Vec<Effect>,
     pub viewports: Viewports,
@@ -234,6 +241,7 @@ impl App {
             theme,
             message: None,
             source: None,
+            coverage: None,
             quit: false,
             effects: Vec::new(),
             viewports: Viewports { pivot: 5, table: 10, detail: 10, overlay: 10, timeline: 60, findings: 5 },
@@ -283,8 +291,32 @@ impl App {
     /// Recomputes counts after the filter or the store changed.
     pub fn recount(&mut self) {
         let counts = self.fuzzy.scope(|| Counts::compute(&self.store, &self.crumbs));
-        let histogram = Histogram::compute(&self.store, &counts.selection, self.viewports.timeline);
+        let histogram = self.histogram_of(&counts.selection);
         self.show_counts(counts, histogram);
+    }
+
+    /// The timeline's histogram of `selection` at the current width, over the live source's gaps too.
+    fn histogram_of(&self, selection: &crate::store::Selection) -> Histogram {
+        Histogram::with_gaps(&self.store, selection, self.viewports.timeline, &self.timeline_gaps())
+    }
+
+    /// The live source's gaps under the current filter (none for files).
+    fn timeline_gaps(&self) -> Vec<(Ticks, Ticks)> {
+        super::gaps::on_timeline(self.source.as_ref(), &self.crumbs)
+    }
+
+    /// Marks the vaults a coverage report says send no audit logs (or could not be checked), and says so once in
+    /// the status line.
+    pub fn set_coverage(&mut self, marks: CoverageMarks) {
+        let lacking = marks.lacking().count();
+        let key = self.keymap.keys_for(Context::Global, Action::ShowQueries).first().map(|k| k.short());
+        let list = key.map_or_else(String::new, |k| format!(" ({k} lists them)"));
+        self.message = Some(match lacking {
+            0 => format!("coverage ({}): no vault without audit logging", marks.file),
+            1 => format!("coverage: 1 vault without audit logging, marked ⊘{list}"),
+            n => format!("coverage: {n} vaults without audit logging, marked ⊘{list}"),
+        });
+        self.coverage = Some(marks);
     }
 
     fn show_counts(&mut self, counts: Counts, histogram: Histogram) {
@@ -297,8 +329,8 @@ impl App {
         self.table.at = self.table.at.min(len.saturating_sub(1));
         self.table.follow(self.viewports.table);
         self.histogram = histogram;
-        if self.histogram.bars.len() != self.viewports.timeline {
-            self.histogram = Histogram::compute(&self.store, &self.counts.selection, self.viewports.timeline);
+        if self.histogram.bars.len() != self.viewports.timeline || self.histogram.gaps != self.timeline_gaps() {
+            self.histogram = self.histogram_of(&self.counts.selection);
         }
         self.timeline.at = self.timeline.at.min(self.histogram.bars.len().saturating_sub(1));
         self.span_mark = self.span_mark.filter(|&m| m < self.histogram.bars.len());
@@ -328,6 +360,7 @@ impl App {
             crumbs: self.crumbs.clone(),
             fuzzy,
             buckets: self.viewports.timeline,
+            gaps: self.timeline_gaps(),
         })
     }
 
@@ -345,11 +378,13 @@ impl App {
         }
     }
 
-    /// Re-buckets the timeline for a new width (called by the runner when the pane's width changes).
+    /// Re-buckets the timeline for a new width, or for gaps a live source reported since (called before every
+    /// frame that shows the timeline: a stream's state arrives on its own, without a recount).
     pub fn set_timeline_width(&mut self, width: usize) {
-        if width != self.viewports.timeline && width > 0 {
+        let resized = width != self.viewports.timeline && width > 0;
+        if resized || (width > 0 && self.histogram.gaps != self.timeline_gaps()) {
             self.viewports.timeline = width;
-            self.histogram = Histogram::compute(&self.store, &self.counts.selection, width);
+            self.histogram = self.histogram_of(&self.counts.selection);
             self.timeline.at = self.timeline.at.min(width - 1);
             self.span_mark = None;
         }
@@ -410,6 +445,7 @@ impl App {
         match self.overlay {
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Errors { .. }) => Context::Errors,
+            Some(Overlay::Queries { .. }) => Context::Queries,
             None => self.focus.context(),
         }
     }
@@ -449,6 +485,7 @@ impl App {
             Action::Noop => {}
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::ShowErrors => self.overlay = Some(Overlay::Errors { scroll: 0 }),
+            Action::ShowQueries => self.overlay = Some(Overlay::Queries { scroll: 0 }),
             Action::Cancel => self.cancel(),
             Action::FocusNext | Action::FocusPrev => {
                 let step = if action == Action::FocusNext { 1 } else { Pane::ALL.len() - 1 };
@@ -581,7 +618,9 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
-        if let Some(Overlay::Help { scroll } | Overlay::Errors { scroll }) = &mut self.overlay {
+        if let Some(Overlay::Help { scroll } | Overlay::Errors { scroll } | Overlay::Queries { scroll }) =
+            &mut self.overlay
+        {
             *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize;
             return;
         }
@@ -832,7 +871,9 @@ impl App {
     }
 
     fn copy(&mut self) {
-        let text = if self.focus.pivot_index().is_some() {
+        let text = if matches!(self.overlay, Some(Overlay::Queries { .. })) {
+            (self.source.is_some() || self.coverage.is_some()).then(|| super::queries::text(self))
+        } else if self.focus.pivot_index().is_some() {
             self.pivot_cursor().map(|(dim, id)| self.store.label(dim, id).into_owned())
         } else {
             self.selected_row().and_then(|row| serde_json::to_string_pretty(&self.store.record(row, None)).ok())

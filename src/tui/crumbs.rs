@@ -112,6 +112,21 @@ impl Crumbs {
         }
     }
 
+    /// The time window the `Within` crumbs leave, `[from, to)`; `None` for an open end.
+    pub fn window(&self) -> (Option<Ticks>, Option<Ticks>) {
+        let (mut lo, mut hi) = (None, None);
+        for c in &self.list {
+            if let Clause::Within { from, to } = c.clause {
+                lo = lo.max(from);
+                hi = match (hi, to) {
+                    (Some(a), Some(b)) => Some(Ticks::min(a, b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+        (lo, hi)
+    }
+
     /// The position of the fuzzy crumb, if any.
     pub fn fuzzy(&self) -> Option<usize> {
         self.list.iter().position(|c| matches!(c.clause, Clause::Fuzzy(_)))

@@ -20,6 +20,8 @@ pub enum Context {
     Findings,
     /// The load-errors overlay.
     Errors,
+    /// The queries overlay (the KQL a live source sent, its gaps, the coverage file's blind spots).
+    Queries,
     /// The help overlay.
     Help,
     /// The fuzzy-filter prompt, where printable keys are text.
@@ -28,7 +30,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order keymap files and `describe` list them.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Pivot,
         Context::Table,
@@ -36,6 +38,7 @@ impl Context {
         Context::Timeline,
         Context::Findings,
         Context::Errors,
+        Context::Queries,
         Context::Help,
         Context::Prompt,
     ];
@@ -50,6 +53,7 @@ impl Context {
             Context::Timeline => "timeline",
             Context::Findings => "findings",
             Context::Errors => "errors",
+            Context::Queries => "queries",
             Context::Help => "help",
             Context::Prompt => "prompt",
         }

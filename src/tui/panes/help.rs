@@ -1,5 +1,6 @@
-//! Overlays: the help screen, generated from the live keymap (every context, every binding, its description),
-//! and the load errors panel (every rejected record with its source, line and reason).
+//! Overlays: the help screen, generated from the live keymap (every context, every binding, its description)
+//! with a legend of the marks that are glyphs, and the load errors panel (every rejected record with its source,
+//! line and reason).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +9,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::thousands;
 use crate::text::sanitize;
+use crate::tui::action::Action;
 use crate::tui::app::{App, LoadState, Overlay};
+use crate::tui::coverage::Mark;
 use crate::tui::keymap::Context;
 
 /// A centred rectangle of at most `w` x `h` inside `area`.
@@ -17,12 +20,13 @@ fn centred(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-fn overlay(frame: &mut Frame, area: Rect, app: &mut App, title: &str, lines: Vec<Line>) {
+/// A scrollable overlay (help, load errors, queries): `lines` in a centred box, scrolled as the overlay says.
+pub(super) fn overlay(frame: &mut Frame, area: Rect, app: &mut App, title: &str, lines: Vec<Line>) {
     let rect = centred(area, 100, area.height.saturating_sub(2).max(8));
     app.viewports.overlay = rect.height.saturating_sub(2).max(1) as usize;
     let max = lines.len().saturating_sub(app.viewports.overlay);
     let scroll = match &mut app.overlay {
-        Some(Overlay::Help { scroll } | Overlay::Errors { scroll }) => {
+        Some(Overlay::Help { scroll } | Overlay::Errors { scroll } | Overlay::Queries { scroll }) => {
             *scroll = (*scroll).min(max);
             *scroll
         }
@@ -55,6 +59,23 @@ pub fn draw_help(frame: &mut Frame, area: Rect, app: &mut App) {
                 Span::styled(action.describe().to_string(), theme.dim),
             ]));
         }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("[marks]", theme.header));
+    let queries = app.keymap.keys_for(Context::Global, Action::ShowQueries);
+    let queries = queries.first().map_or_else(|| Action::ShowQueries.name().to_string(), |k| k.short());
+    let gap = format!("timeline: a gap, a stretch the live source could not fetch ({queries} lists them)");
+    let marks = [
+        ("╳", gap.as_str()),
+        ("▓", "timeline: failed events"),
+        (Mark::Unlogged.glyph(), Mark::Unlogged.meaning()),
+        (Mark::Unchecked.glyph(), Mark::Unchecked.meaning()),
+    ];
+    for (glyph, meaning) in marks {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {glyph:<14}"), theme.key),
+            Span::styled(meaning.to_string(), theme.dim),
+        ]));
     }
     overlay(frame, area, app, "keys (Esc closes)", lines);
 }

@@ -7,6 +7,7 @@ mod findings;
 mod help;
 mod layout;
 mod pivot;
+mod queries;
 mod status;
 mod timeline;
 
@@ -48,6 +49,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Areas> {
     match &app.overlay {
         Some(Overlay::Help { .. }) => help::draw_help(frame, area, app),
         Some(Overlay::Errors { .. }) => help::draw_errors(frame, area, app),
+        Some(Overlay::Queries { .. }) => queries::draw(frame, area, app),
         None => {}
     }
     Some(areas)

@@ -1,6 +1,7 @@
 //! A pivot pane: VisiData's frequency table for one dimension — each value with its total and failed counts
 //! under the current filter. Values chosen by the filter are marked `=`, values in a finding `!`, and an
-//! identity carries its kind letter (User, Service principal, Managed identity, Anonymous).
+//! identity carries its kind letter (User, Service principal, Managed identity, Anonymous). With a coverage
+//! file, a vault carries its coverage mark: `⊘` no audit logging, `?` not checked (glyphs, not colour).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -11,6 +12,7 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 use super::{block, highlighted, thousands};
 use crate::store::Dim;
 use crate::tui::app::App;
+use crate::tui::coverage::Mark;
 use crate::tui::pane::Pane;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
@@ -25,6 +27,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
     }
     if !p.pattern.is_empty() {
         extra.push(Span::styled(format!("~{}", crate::text::sanitize(&p.pattern)), theme.crumb));
+    }
+    // With a coverage file the vault pane counts the vaults without audit logging — including those that have
+    // no events and so no row (the queries overlay lists them).
+    let coverage = app.coverage.as_ref().filter(|_| dim == Dim::Vault);
+    if let Some(c) = coverage.map(|c| c.lacking().count()).filter(|&n| n > 0) {
+        extra.push(Span::styled(format!("{} {c} unlogged", Mark::Unlogged.glyph()), theme.warning));
     }
     let focused = app.focus == pane;
     // Narrow panes (80 columns share four of them) get compact counts and no header; the failure count
@@ -56,6 +64,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
             if dim == Dim::Identity {
                 let kind = app.store.dicts.identities.get(r.facet.id).kind();
                 name.push(Span::styled(format!("{} ", kind.letter()), theme.dim));
+            }
+            if let Some(c) = coverage {
+                match c.mark(&app.store.label(dim, r.facet.id)) {
+                    Some(m) => name.push(Span::styled(format!("{} ", m.glyph()), theme.warning)),
+                    None => name.push(Span::raw("  ")),
+                }
             }
             name.extend(highlighted(&app.label(dim, r.facet.id), &r.matched, Style::new(), theme));
             let failed = if r.facet.failed > 0 {

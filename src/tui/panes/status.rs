@@ -46,6 +46,10 @@ fn load_state(app: &App) -> Vec<Span<'static>> {
     if let Some(status) = app.source.as_ref().map(|s| &s.status) {
         let style = if status.contains("GAP") { theme.warning } else { theme.dim };
         spans.push(Span::styled(format!(" {}", sanitize(status)), style));
+        // Where the KQL and the gaps are listed, by the live keymap's key.
+        if let Some(key) = app.keymap.keys_for(Context::Global, Action::ShowQueries).first() {
+            spans.push(Span::styled(format!(" ({})", key.short()), style));
+        }
     }
     if rejected > 0 {
         spans.push(Span::styled(format!(" {} rejected (E)", thousands(rejected)), theme.warning));
@@ -111,6 +115,7 @@ fn hinted(ctx: Context) -> &'static [Action] {
         Context::Findings => &[Drill, FocusEvents, PopFilter],
         Context::Prompt => &[PromptAccept, Cancel, PromptDeleteChar, PromptClear],
         Context::Help | Context::Errors => &[Cancel, Down, Up],
+        Context::Queries => &[Cancel, Copy, Down, Up],
         Context::Global => &[],
     }
 }
