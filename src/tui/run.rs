@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::action::Action;
 use super::app::{App, Effect, LoadState, RawRecord, Recounted};
 use super::clipboard::osc52;
+use super::coverage::CoverageMarks;
 use super::keymap::Keymap;
 use super::pane::Pane;
 use super::panes::{self, Areas};
@@ -68,6 +69,9 @@ pub struct Options {
     /// What the detections run with (reference data, rules); they run after every load step.
     pub intel: Arc<Intel>,
     pub rules: Arc<RuleSet>,
+    /// Vaults a `kvtrail coverage --json` report says send no audit logs (or could not be checked), marked in the
+    /// vault pane; `None` without a report. [`CoverageMarks::read`] reads one.
+    pub coverage: Option<CoverageMarks>,
 }
 
 enum Msg {
@@ -210,6 +214,9 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
     let progress = Arc::new(Progress::default());
     let load = LoadState::Loading { progress: progress.clone(), started: Instant::now() };
     let mut app = App::new(Arc::new(empty_store()), load, options.keymap, options.theme, title(&inputs));
+    if let Some(marks) = options.coverage {
+        app.set_coverage(marks);
+    }
     // Fuzzy keystrokes in the event table recount on a blocking thread: typing never waits for a recount.
     app.background = true;
     let mut screen = Screen::enter(options.mouse)?;
