@@ -22,6 +22,7 @@ use kvtrail::store::load::{self, LoadReport};
 use kvtrail::store::{Progress, Store};
 use kvtrail::text::sanitize;
 use kvtrail::tui;
+use kvtrail::tui::coverage::CoverageMarks;
 use kvtrail::tui::keymap::Keymap;
 use kvtrail::tui::run::{Inputs, Options, StreamState};
 use kvtrail::tui::theme::{Theme, ThemeName};
@@ -59,6 +60,9 @@ struct TuiArgs {
     /// Let the mouse focus panes, select rows and scroll (off by default: it breaks terminal text selection).
     #[arg(long)]
     mouse: bool,
+    /// Mark the vaults a coverage report (`kvtrail coverage --json -o FILE`) says send no audit logs.
+    #[arg(long, value_name = "FILE")]
+    coverage: Option<PathBuf>,
     #[command(flatten)]
     detect: DetectArgs,
 }
@@ -472,11 +476,16 @@ fn workbench(inputs: Inputs, args: &TuiArgs) -> anyhow::Result<ExitCode> {
         intel = kvtrail::demo::intel()?;
         intel.allow = allow;
     }
+    let coverage = match args.coverage.as_deref().map(CoverageMarks::read).transpose() {
+        Ok(marks) => marks,
+        Err(e) => return usage(e),
+    };
     if !io::stdout().is_terminal() {
         return usage("the workbench needs a terminal; `kvtrail stats` and `kvtrail export` work without one".into());
     }
     let (intel, rules) = (std::sync::Arc::new(intel), std::sync::Arc::new(rules));
-    tui::run::run(inputs, Options { keymap, theme: Theme::new(theme), mouse: args.mouse, intel, rules })?;
+    let options = Options { keymap, theme: Theme::new(theme), mouse: args.mouse, intel, rules, coverage };
+    tui::run::run(inputs, options)?;
     Ok(ExitCode::SUCCESS)
 }
 

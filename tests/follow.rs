@@ -3,6 +3,8 @@
 //! is said and its stretch asked for again. And `kvtrail query` signs in before it opens anything.
 
 mod la_emulator;
+#[path = "common/tmux.rs"]
+mod tmux;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -153,4 +155,46 @@ fn query_stops_with_a_clear_message_when_sign_in_fails() {
     assert!(stderr.contains("az login"), "{stderr}");
     assert!(!stderr.contains("needs a terminal"), "signed in before anything else: {stderr}");
     assert!(emulator.queries().is_empty(), "nothing was asked of the workspace");
+}
+
+/// The real binary in a terminal: `query --follow` opens the workbench on the fetched rows, shows the follow
+/// status, takes in rows that reach the workspace later, marks the vault a coverage file says is unlogged and
+/// shows the KQL it sent (`K`).
+#[test]
+fn the_workbench_follows_a_workspace() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let az = dir.path().join("az");
+    let script = format!(
+        "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expires_on\":4070908800,\"tokenType\":\"Bearer\"}}'\n"
+    );
+    std::fs::write(&az, script).expect("az");
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let coverage = dir.path().join("coverage.json");
+    let report = serde_json::json!({"vaults": [
+        {"name": "KV-LIVE", "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/KV-LIVE",
+         "subscription": "s", "resource_group": "rg", "location": "westeurope", "audit_logging": false,
+         "checked": true, "reason": "no diagnostic setting sends AuditEvent"}], "errors": []});
+    std::fs::write(&coverage, report.to_string()).expect("coverage");
+
+    let mut workspace = Workspace { row_limit: 1000, ..Workspace::default() };
+    workspace.tables.insert("AzureDiagnostics".into(), rows_since(SignedDuration::from_mins(30), 40, 0));
+    let emulator = Emulator::start(workspace);
+    let command = format!(
+        "sh -c 'PATH={}:$PATH {} query --workspace {WORKSPACE} --endpoint {} --auth cli --since 1h --follow 1s \
+         --coverage {}; echo kvtrail-exited-$?; sleep 60'",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_kvtrail"),
+        emulator.url(),
+        coverage.display()
+    );
+    let t = tmux::Tmux::start(120, 40, &command);
+    let first = t.wait_for(&["40 / 40 events", "following every 1 s", "⊘ kv-live"]);
+    assert!(!first.contains(TOKEN), "{first}");
+    add(&emulator, rows_since(SignedDuration::from_secs(30), 12, 100));
+    t.wait_for(&["52 / 52 events", "+12 new"]);
+    t.keys(&["K"]);
+    t.wait_for(&["AzureDiagnostics", "| project TimeGenerated"]);
+    t.keys(&["Escape", "q"]);
+    t.wait_for(&["kvtrail-exited-0"]);
 }

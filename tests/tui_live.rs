@@ -269,3 +269,21 @@ fn the_help_overlay_lists_the_key_and_explains_the_marks() {
     assert!(seen.contains("╳") && seen.contains("a gap, a stretch the live source could not fetch (K lists them)"));
     assert!(seen.contains("⊘") && seen.contains("vault without audit logging"), "{seen}");
 }
+
+/// `--coverage FILE` that cannot be read is a usage error naming the file, before any terminal is touched.
+#[test]
+fn an_unreadable_coverage_file_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let bad = dir.path().join("coverage.json");
+    std::fs::write(&bad, "{\"vaults\": 7}").expect("write");
+    for path in [bad.clone(), dir.path().join("missing.json")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kvtrail"))
+            .args(["demo", "--coverage"])
+            .arg(&path)
+            .output()
+            .expect("run kvtrail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&*path.to_string_lossy()), "names the file: {stderr}");
+    }
+}
