@@ -19,6 +19,7 @@ use kvtrail::source::loganalytics::follow::Follow;
 use kvtrail::source::loganalytics::kql::Table;
 use kvtrail::source::loganalytics::live::{self, Live};
 use kvtrail::store::load::{self, LoadReport};
+use kvtrail::store::remote::{RemoteClause, RemoteCounts};
 use kvtrail::store::{Progress, Store};
 use kvtrail::text::sanitize;
 use kvtrail::tui;
@@ -163,6 +164,10 @@ struct QueryArgs {
     /// (Key Vault rows take minutes, sometimes hours). Rows seen before are not shown twice.
     #[arg(long, value_name = "DURATION", default_value = "1h", requires = "follow")]
     overlap: String,
+    /// Above this many events in the range, the pivot panes are counted by the workspace (summarize queries)
+    /// and events are fetched only once a drill-down holds at most this many (server mode).
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    max_events: u64,
     #[command(flatten)]
     tui: TuiArgs,
 }
@@ -378,7 +383,32 @@ fn load_inputs(inputs: &[String], live: &WorkspaceArgs) -> anyhow::Result<(Store
     Ok((store, report, fetched.summary.gaps))
 }
 
+/// A workspace as the workbench's server mode sees it: above `threshold` events in the range (or in a
+/// drill-down) it counts; below, it is fetched.
+struct WorkspaceRemote {
+    session: Session,
+    threshold: u64,
+}
+
+impl tui::remote::Remote for WorkspaceRemote {
+    fn threshold(&self) -> u64 {
+        self.threshold
+    }
+
+    fn summarize(&self, scope: &[RemoteClause]) -> Result<RemoteCounts, String> {
+        let s = &self.session;
+        live::summarize(&s.live, s.http.clone(), s.credential.clone(), scope).map_err(|e| e.to_string())
+    }
+
+    fn fetch(&self, scope: Vec<RemoteClause>) -> tui::run::Stream {
+        let mut session = self.session.clone();
+        session.live.request.scope = scope;
+        session.stream()
+    }
+}
+
 /// A workspace fetch ready to run: the range, the endpoint and a credential.
+#[derive(Clone)]
 struct Session {
     live: Live,
     http: reqwest::Client,
@@ -401,6 +431,7 @@ impl Session {
             vaults: args.vaults.clone(),
             activity: args.activity,
             max_rows: args.max_rows,
+            scope: Vec::new(),
         };
         let live = Live {
             workspace: workspace.to_string(),
@@ -411,6 +442,23 @@ impl Session {
             follow,
         };
         Ok(Session { live, http, credential })
+    }
+
+    /// The fetch as the workbench's loader runs it, its status as the workbench shows it.
+    fn stream(self) -> tui::run::Stream {
+        Box::new(move |update| {
+            let state = |s: &live::Status| StreamState {
+                status: s.line.clone(),
+                gaps: s.gaps.clone(),
+                queries: s.queries.clone(),
+                settled: s.settled,
+            };
+            let fetched = self.fetch(&mut |s, sources| update(sources, &state(s))).map_err(|e| format!("{e:#}"))?;
+            let summary = fetched.summary;
+            let done =
+                StreamState { status: summary.status(), gaps: summary.gaps, queries: summary.queries, settled: true };
+            Ok((fetched.sources, done))
+        })
     }
 
     /// Signs in and fetches the workspace's Key Vault rows for the range (then polls, when following).
@@ -452,7 +500,7 @@ fn print_stats(store: &Store, report: &LoadReport, json: bool, top: usize) -> io
 fn workbench(inputs: Inputs, args: &TuiArgs) -> anyhow::Result<ExitCode> {
     let paths = match &inputs {
         Inputs::Paths(p) => p.clone(),
-        Inputs::Demo | Inputs::Stream { .. } => Vec::new(),
+        Inputs::Demo | Inputs::Stream { .. } | Inputs::Remote { .. } => Vec::new(),
     };
     let usage = |msg: String| {
         eprintln!("kvtrail: {}", sanitize(&msg));
@@ -520,28 +568,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Signed in before the workbench opens: a failure is a plain message and a non-zero exit.
             live::sign_in(session.credential.as_ref(), &session.live.scope)?;
             let title = format!("workspace {workspace}");
-            let run: tui::run::Stream = Box::new(move |update| {
-                let fetched = session
-                    .fetch(&mut |status, sources| {
-                        let state = StreamState {
-                            status: status.line.clone(),
-                            gaps: status.gaps.clone(),
-                            queries: status.queries.clone(),
-                            settled: status.settled,
-                        };
-                        update(sources, &state)
-                    })
-                    .map_err(|e| format!("{e:#}"))?;
-                let summary = fetched.summary;
-                let state = StreamState {
-                    status: summary.status(),
-                    gaps: summary.gaps,
-                    queries: summary.queries,
-                    settled: true,
-                };
-                Ok((fetched.sources, state))
-            });
-            workbench(Inputs::Stream { title, run }, &args.tui)
+            let remote = std::sync::Arc::new(WorkspaceRemote { session, threshold: args.max_events });
+            workbench(Inputs::Remote { title, remote }, &args.tui)
         }
         Command::Keymap { command: KeymapCommand::Check { file } } => match tui::keymap::check(&file) {
             Ok(text) => {

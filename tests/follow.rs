@@ -74,6 +74,7 @@ fn polls_bring_new_and_late_rows_once_each() {
         vaults: Vec::new(),
         activity: false,
         max_rows: 1000,
+        scope: Vec::new(),
     };
     let live = Live {
         workspace: WORKSPACE.into(),

@@ -50,6 +50,7 @@ fn request(max_rows: u64) -> Request {
         vaults: Vec::new(),
         activity: false,
         max_rows,
+        scope: Vec::new(),
     }
 }
 

@@ -16,9 +16,11 @@ use super::crumbs::{Crumb, Crumbs};
 use super::findings::FindingsView;
 use super::keymap::{Context, Key, Keymap, Lookup};
 use super::pane::Pane;
+use super::remote::RemoteView;
 use super::theme::Theme;
 use crate::detect::Detections;
 use crate::event::{Outcome, Ticks};
+use crate::store::remote::{RemoteClause, RemoteCounts};
 use crate::store::{Clause, Dim, FacetRow, FuzzyCache, LoadReport, Progress, Store, fuzzy_matcher};
 
 /// How a pivot pane orders its values.
@@ -124,6 +126,10 @@ pub enum Effect {
     Redraw,
     /// Run [`App::recount_job`] off the input task and hand its result to [`App::finish_recount`].
     Recount,
+    /// Server mode: have the source count this drill-down ([`App::remote_answer`] takes the answer).
+    Summarize(Vec<RemoteClause>),
+    /// Server mode: load the events of this drill-down (few enough now) as the store.
+    FetchSlice(Vec<RemoteClause>),
 }
 
 /// A recount of the event fuzzy filter, for the runner to run off the input task, so the prompt echoes each
@@ -205,6 +211,8 @@ pub struct App {
     pub source: Option<super::run::StreamState>,
     /// Which vaults the coverage file (`kvtrail coverage --json`) says send no audit logs; see [`App::set_coverage`].
     pub coverage: Option<CoverageMarks>,
+    /// Server mode: the source counts, the workbench loads only a drilled-down slice (see [`super::remote`]).
+    pub remote: Option<RemoteView>,
     pub quit: bool,
     pub effects: Vec<Effect>,
     pub viewports: Viewports,
@@ -242,6 +250,7 @@ impl App {
             message: None,
             source: None,
             coverage: None,
+            remote: None,
             quit: false,
             effects: Vec::new(),
             viewports: Viewports { pivot: 5, table: 10, detail: 10, overlay: 10, timeline: 60, findings: 5 },
@@ -334,6 +343,10 @@ impl App {
         }
         self.timeline.at = self.timeline.at.min(self.histogram.bars.len().saturating_sub(1));
         self.span_mark = self.span_mark.filter(|&m| m < self.histogram.bars.len());
+        if self.counting_remotely().is_some() {
+            // Nothing is loaded: the pivots show the source's counts, not the empty store's.
+            self.show_remote_counts();
+        }
     }
 
     /// Recounts in place, or in the runner's background mode asks for a [`RecountJob`].
@@ -427,7 +440,106 @@ impl App {
 
     /// A value as the panes show it: the store's label, sanitized (it came from a log).
     pub fn label(&self, dim: Dim, id: u32) -> String {
+        if let Some(view) = self.counting_remotely() {
+            let value = view.value(dim, id).unwrap_or("");
+            // What the workspace counted is the raw value: an application id reads as its well-known name.
+            let shown = match dim {
+                Dim::Identity => crate::event::apps::well_known_name(value).unwrap_or(value),
+                _ => value,
+            };
+            return crate::text::sanitize(shown).into_owned();
+        }
         crate::text::sanitize(&self.store.label(dim, id)).into_owned()
+    }
+
+    /// The server-mode view while the source is counting (nothing of the drill-down loaded).
+    pub fn counting_remotely(&self) -> Option<&RemoteView> {
+        self.remote.as_ref().filter(|v| v.counting())
+    }
+
+    /// Enters server mode: the source counts until a drill-down holds at most `threshold` events.
+    pub fn start_remote(&mut self, threshold: u64) {
+        let mut view = RemoteView::new(threshold);
+        view.pending = true;
+        self.remote = Some(view);
+        // Nothing loads until a drill-down is small enough (no progress to tick).
+        self.load = LoadState::Done { report: LoadReport::default(), took: std::time::Duration::ZERO };
+        self.effects.push(Effect::Summarize(Vec::new()));
+    }
+
+    /// The source's counts for `scope`. A late answer (the drill-down has changed since) is dropped; one few
+    /// enough to load asks for the slice; a whole range that small leaves server mode altogether.
+    pub fn remote_answer(&mut self, scope: Vec<RemoteClause>, answer: Result<RemoteCounts, String>) {
+        let Some(view) = self.remote.as_mut() else { return };
+        let counts = match answer {
+            Ok(counts) => counts,
+            Err(e) => {
+                if scope == view.scope {
+                    view.pending = false;
+                }
+                self.message = Some(format!("the workspace could not count: {e}"));
+                return;
+            }
+        };
+        if view.answer(&scope, counts) {
+            if scope.is_empty() {
+                self.remote = None;
+            }
+            // The panes leave the workspace's counts for the slice's own as it loads.
+            self.replace_store(Arc::new(super::run::empty_store()));
+            self.effects.push(Effect::FetchSlice(scope));
+        } else if scope == view.scope {
+            self.show_remote_counts();
+        }
+    }
+
+    /// The source's counts in the pivot panes: rows are positions in its answer.
+    fn show_remote_counts(&mut self) {
+        let Some(counts) = self.remote.as_ref().and_then(|v| v.counts.as_ref()) else { return };
+        let facet = |(i, f): (usize, &crate::store::remote::RemoteFacet)| FacetRow {
+            id: i as u32,
+            total: f.total.min(u32::MAX as u64) as u32,
+            failed: f.failed.min(u32::MAX as u64) as u32,
+        };
+        let facets = std::array::from_fn(|i| counts.facets[i].iter().enumerate().map(facet).collect());
+        self.counts = Counts { selection: crate::store::Selection::All(0), facets };
+        for i in 0..4 {
+            self.rebuild_pivot(i);
+        }
+    }
+
+    /// Drill-down actions in server mode: while counting, they change what the source counts; once a slice is
+    /// loaded, popping past the local filters (or clearing) goes back to counting.
+    fn apply_remote(&mut self, action: Action) -> bool {
+        let Some(view) = self.remote.as_ref() else { return false };
+        let counting = view.counting();
+        let changed = match action {
+            Action::Drill | Action::Exclude | Action::AddToFilter if counting => {
+                let Some((dim, id)) = self.pivot_cursor() else { return true };
+                let Some(value) = view.value(dim, id).map(str::to_string) else { return true };
+                let clause = RemoteClause { dim, value, exclude: action == Action::Exclude };
+                self.remote.as_mut().is_some_and(|v| v.push(clause))
+            }
+            Action::PopFilter if counting || self.crumbs.list.is_empty() => {
+                self.remote.as_mut().is_some_and(RemoteView::pop)
+            }
+            Action::ClearFilters => {
+                self.crumbs.list.clear();
+                self.remote.as_mut().is_some_and(RemoteView::clear) || !counting
+            }
+            // Nothing else filters while the events are still in the workspace.
+            Action::FailuresOnly | Action::FuzzyFilter if counting && self.focus.pivot_index().is_none() => true,
+            _ => return false,
+        };
+        if changed {
+            let scope = self.remote.as_ref().map(|v| v.scope.clone()).unwrap_or_default();
+            if !counting {
+                self.replace_store(Arc::new(super::run::empty_store()));
+            }
+            self.show_remote_counts();
+            self.effects.push(Effect::Summarize(scope));
+        }
+        true
     }
 
     /// The label under a pivot pane's cursor.
@@ -480,6 +592,9 @@ impl App {
     /// Does what an action says, in the current focus.
     pub fn apply(&mut self, action: Action) {
         self.message = None;
+        if self.apply_remote(action) {
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Noop => {}

@@ -15,6 +15,7 @@ pub mod lean;
 pub mod pane;
 pub mod panes;
 pub mod queries;
+pub mod remote;
 pub mod run;
 pub mod terminal;
 pub mod theme;

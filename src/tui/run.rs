@@ -18,12 +18,14 @@ use super::coverage::CoverageMarks;
 use super::keymap::Keymap;
 use super::pane::Pane;
 use super::panes::{self, Areas};
+use super::remote::SharedRemote;
 use super::terminal::Screen;
 use super::theme::Theme;
 use crate::detect::{self, Detections, RuleSet};
 use crate::ingest::source;
 use crate::intel::Intel;
 use crate::store::load::{LoadReport, Progress, load, load_staged};
+use crate::store::remote::{RemoteClause, RemoteCounts};
 use crate::store::{Builder, Store};
 
 /// What to open.
@@ -34,6 +36,11 @@ pub enum Inputs {
     Stream {
         title: String,
         run: Stream,
+    },
+    /// A source that counts for the workbench when it holds too many events to load (server mode).
+    Remote {
+        title: String,
+        remote: SharedRemote,
     },
 }
 
@@ -75,6 +82,11 @@ pub struct Options {
 }
 
 enum Msg {
+    /// A message from the loader of this generation: a loader overtaken by a newer one (the drill-down of
+    /// server mode changed) is no longer listened to.
+    Loader(u64, Box<Msg>),
+    /// Server mode: the source's counts for a drill-down.
+    Counted(Vec<RemoteClause>, Result<RemoteCounts, String>),
     Partial(Arc<Store>),
     Loaded(Arc<Store>, LoadReport),
     Raw(RawRecord),
@@ -94,57 +106,72 @@ fn title(inputs: &Inputs) -> String {
     match inputs {
         Inputs::Demo => "demo".into(),
         Inputs::Paths(p) => p.join(" "),
-        Inputs::Stream { title, .. } => title.clone(),
+        Inputs::Stream { title, .. } | Inputs::Remote { title, .. } => title.clone(),
+    }
+}
+
+/// The loader's line to the event loop, tagged with its generation.
+#[derive(Clone)]
+struct LoaderTx {
+    tx: mpsc::UnboundedSender<Msg>,
+    generation: u64,
+}
+
+impl LoaderTx {
+    /// Sends; `false` once nobody listens (the workbench is gone).
+    fn send(&self, msg: Msg) -> bool {
+        self.tx.send(Msg::Loader(self.generation, Box::new(msg))).is_ok()
     }
 }
 
 /// Loads on a thread of its own, sending partial stores and then the result.
-fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: mpsc::UnboundedSender<Msg>) {
+fn spawn_loader(inputs: Inputs, progress: Arc<Progress>, tx: LoaderTx) {
     std::thread::spawn(move || {
         let (sources, errors) = match inputs {
             Inputs::Stream { run, .. } => return stream(run, &tx),
+            // Server mode starts with counting, not loading: the event loop asks the source.
+            Inputs::Remote { .. } => return,
             Inputs::Paths(paths) => source::open(&paths),
             Inputs::Demo => match crate::demo::sources() {
                 Ok(s) => (s, Vec::new()),
                 Err(e) => {
-                    let _ = tx.send(Msg::Failed(format!("demo data: {e}")));
+                    tx.send(Msg::Failed(format!("demo data: {e}")));
                     return;
                 }
             },
         };
-        let partial_tx = tx.clone();
         let (store, report) = load_staged(sources, errors, &progress, &mut |store| {
-            let _ = partial_tx.send(Msg::Partial(Arc::new(store)));
+            tx.send(Msg::Partial(Arc::new(store)));
         });
-        let _ = tx.send(Msg::Loaded(Arc::new(store), report));
+        tx.send(Msg::Loaded(Arc::new(store), report));
     });
 }
 
 /// Runs a stream on the loader's thread: partial stores at most once a second while a fetch runs, a final one
 /// (with its load report, gaps listed as input errors) whenever the stream settles — after the fetch, and after
 /// every follow poll that brought rows.
-fn stream(run: Stream, tx: &mpsc::UnboundedSender<Msg>) {
+fn stream(run: Stream, tx: &LoaderTx) {
     let mut builds = Builds { tx, built: 0, last: Instant::now(), loaded: None };
     let result = run(&mut |sources, state| {
-        let alive = tx.send(Msg::Stream(state.clone())).is_ok();
+        let alive = tx.send(Msg::Stream(state.clone()));
         builds.offer(sources, state);
         alive
     });
     match result {
         Ok((sources, state)) => {
-            let _ = tx.send(Msg::Stream(state.clone()));
+            tx.send(Msg::Stream(state.clone()));
             builds.offer(&sources, &StreamState { settled: true, ..state });
         }
         Err(e) => {
-            let _ = tx.send(Msg::Failed(e));
-            let _ = tx.send(Msg::Loaded(Arc::new(empty_store()), LoadReport::default()));
+            tx.send(Msg::Failed(e));
+            tx.send(Msg::Loaded(Arc::new(empty_store()), LoadReport::default()));
         }
     }
 }
 
 /// When a stream's sources become a store.
 struct Builds<'a> {
-    tx: &'a mpsc::UnboundedSender<Msg>,
+    tx: &'a LoaderTx,
     /// Sources in the last store built, and when it was built.
     built: usize,
     last: Instant,
@@ -164,7 +191,7 @@ impl Builds<'_> {
         }
         let gaps = state.gaps.iter().map(Into::into).collect();
         let (store, report) = load(sources.to_vec(), gaps, &Progress::default());
-        let _ = self.tx.send(if state.settled {
+        self.tx.send(if state.settled {
             self.loaded = Some((sources.len(), state.gaps.clone()));
             Msg::Loaded(Arc::new(store), report)
         } else {
@@ -221,7 +248,15 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
     app.background = true;
     let mut screen = Screen::enter(options.mouse)?;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    spawn_loader(inputs, progress, tx.clone());
+    let remote = match &inputs {
+        Inputs::Remote { remote, .. } => {
+            app.start_remote(remote.threshold());
+            Some(remote.clone())
+        }
+        _ => None,
+    };
+    let mut generation = 0;
+    spawn_loader(inputs, progress, LoaderTx { tx: tx.clone(), generation });
     let detector = spawn_detector(options.intel.clone(), options.rules.clone(), tx.clone());
 
     let mut areas = Areas::default();
@@ -236,8 +271,16 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            Some(msg) = rx.recv() => {
+            Some(mut msg) = rx.recv() => {
+                if let Msg::Loader(from, inner) = msg {
+                    if from != generation {
+                        continue;
+                    }
+                    msg = *inner;
+                }
                 match msg {
+                    Msg::Loader(..) => {}
+                    Msg::Counted(scope, answer) => app.remote_answer(scope, answer),
                     Msg::Partial(store) => {
                         app.replace_store(store.clone());
                         let _ = detector.send(store);
@@ -275,6 +318,27 @@ async fn event_loop(inputs: Inputs, options: Options) -> anyhow::Result<()> {
                         tokio::task::spawn_blocking(move || {
                             let _ = tx.send(Msg::Recounted(Box::new(job.run())));
                         });
+                    }
+                }
+                // Server mode: a new drill-down retires the loader of the last one (its messages are dropped).
+                Effect::Summarize(scope) => {
+                    generation += 1;
+                    if let Some(remote) = remote.clone() {
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let answer = remote.summarize(&scope);
+                            let _ = tx.send(Msg::Counted(scope, answer));
+                        });
+                    }
+                }
+                Effect::FetchSlice(scope) => {
+                    generation += 1;
+                    if let Some(remote) = &remote {
+                        let title = app.title.clone();
+                        let inputs = Inputs::Stream { title, run: remote.fetch(scope) };
+                        let progress = Arc::new(Progress::default());
+                        app.load = LoadState::Loading { progress: progress.clone(), started: Instant::now() };
+                        spawn_loader(inputs, progress, LoaderTx { tx: tx.clone(), generation });
                     }
                 }
             }

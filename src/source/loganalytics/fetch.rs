@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::client::{Client, QueryError};
 use super::kql::{self, Table};
 use super::slices::{self, Slice};
+use crate::store::remote::RemoteClause;
 
 /// Rows per slice by default: well under the 500,000-row cap, and about 64 MB of projected Key Vault rows.
 pub const DEFAULT_MAX_ROWS: u64 = 100_000;
@@ -38,6 +39,8 @@ pub struct Request {
     /// Add the Key Vault management events of `AzureActivity`.
     pub activity: bool,
     pub max_rows: u64,
+    /// A drill-down the workspace applies (server-side pivots: only the drilled slice is fetched).
+    pub scope: Vec<RemoteClause>,
 }
 
 /// One answered slice: the raw Query API body, as the file loader reads it.
@@ -107,7 +110,7 @@ pub async fn fetch(client: &Client, request: &Request, on: &mut dyn FnMut(Event)
     let mut work: Vec<(Table, Slice)> = Vec::new();
     for &table in &tables {
         summary.tables.push(table.to_string());
-        summary.queries.push(kql::fetch(table, &request.vaults));
+        summary.queries.push(rows(request, table).fetch());
         work.extend(plan(client, request, table, &mut summary).await?.into_iter().map(|s| (table, s)));
     }
     let mut progress = Progress { slices_total: work.len(), ..Progress::default() };
@@ -166,7 +169,7 @@ pub(super) async fn choose_tables(
             let mut found = Vec::new();
             let mut missing = Vec::new();
             for table in [Table::AzkvAuditLogs, Table::AzureDiagnostics] {
-                match client.query(&kql::probe(table, &request.vaults), from, to).await {
+                match client.query(&rows(request, table).probe(), from, to).await {
                     Ok(answer) => match slices::number(&answer.body) {
                         Ok(n) if n > 0 => found.push(table),
                         Ok(_) => summary.notes.push(format!("{table}: no Key Vault rows in the range")),
@@ -202,7 +205,7 @@ async fn plan(
     let mut todo = vec![(request.from, request.to, slices::bin_width(request.from, request.to))];
     let mut planned = Vec::new();
     while let Some((from, to, width)) = todo.pop() {
-        let query = kql::count_by_bin(table, &request.vaults, width);
+        let query = rows(request, table).count_by_bin(width);
         let answer = client.query(&query, from, to).await?;
         if let Some(partial) = answer.partial {
             summary.notes.push(format!("{table}: the row count itself was incomplete ({partial})"));
@@ -229,11 +232,11 @@ async fn fetch_slice(client: &Client, request: &Request, table: Table, slice: Sl
     let expected = match slice.expected {
         Some(n) => n,
         None => {
-            let count = format!("{}\n| count", kql::rows(table, &request.vaults));
+            let count = rows(request, table).count();
             slices::number(&client.query(&count, slice.from, slice.to).await?.body).map_err(QueryError::Malformed)?
         }
     };
-    let query = kql::fetch(table, &request.vaults);
+    let query = rows(request, table).fetch();
     let mut answer = client.query(&query, slice.from, slice.to).await?;
     if answer.partial.is_none() && answer.rows < expected {
         // Fewer rows than counted and no word why: once more before calling it a gap.
@@ -255,6 +258,12 @@ async fn fetch_slice(client: &Client, request: &Request, table: Table, slice: Sl
         reason: format!("{table}: received {} of {expected} rows the server counted", answer.rows),
     });
     Ok(Outcome::Done(part(table, slice, answer), short))
+}
+
+/// The request's rows of one table, its drill-down included (the Activity Log has no pivot columns to drill by).
+fn rows(request: &Request, table: Table) -> kql::Rows<'_> {
+    let rows = kql::Rows::new(table, &request.vaults);
+    if table == Table::AzureActivity { rows } else { rows.scoped(&request.scope) }
 }
 
 fn part(table: Table, slice: Slice, answer: super::client::Answer) -> Part {

@@ -15,6 +15,7 @@ use super::client::{Client, QueryError};
 use super::fetch::{self, Event, Gap, Request, Summary};
 use super::follow::{Follow, Seen};
 use crate::ingest::source::Source;
+use crate::store::remote::{RemoteClause, RemoteCounts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
@@ -64,6 +65,7 @@ pub fn duration(text: &str) -> Result<SignedDuration, LiveError> {
     n.checked_mul(secs).filter(|s| *s > 0).map(SignedDuration::from_secs).ok_or_else(bad)
 }
 
+#[derive(Clone)]
 pub struct Live {
     pub workspace: String,
     /// The Query API base (`https://api.loganalytics.io`, or `--endpoint`).
@@ -129,6 +131,17 @@ pub fn run(
         runtime.block_on(watch.run(&summary, &mut sources, on))?;
     }
     Ok(Fetched { sources, summary })
+}
+
+/// Has the workspace count the events of `live`'s range under `scope` (server-side pivots).
+pub fn summarize(
+    live: &Live,
+    http: reqwest::Client,
+    credential: Arc<dyn TokenCredential>,
+    scope: &[RemoteClause],
+) -> Result<RemoteCounts, LiveError> {
+    let client = Client::new(http, &live.endpoint, &live.workspace, credential, live.scope.clone())?;
+    Ok(runtime()?.block_on(super::pivots::summarize(&client, &live.request, scope))?)
 }
 
 /// Signs in once, before anything is shown: a workbench that opens only to say "cannot sign in" helps nobody.

@@ -6,7 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState};
+use ratatui::widgets::{
+    Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
+};
 
 use fuzzy_matcher::FuzzyMatcher;
 
@@ -115,6 +117,21 @@ fn columns(width: u16) -> Vec<(Col, u16)> {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
+    if let Some(view) = app.counting_remotely() {
+        let text = vec![
+            Line::styled(view.status(), app.theme.warning),
+            Line::raw(""),
+            Line::raw(format!(
+                "The events stay in the workspace until a drill-down holds at most {}; the pivot panes (⌂) are \
+                 counted there. Enter on a value narrows, exclude and OR work as usual, Backspace pops: each step is \
+                 counted again by the workspace, and a slice small enough is loaded here.",
+                thousands(view.threshold)
+            )),
+        ];
+        let block = block(app, Pane::Events, vec![]);
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
+        return;
+    }
     let height = area.height.saturating_sub(3) as usize;
     app.viewports.table = height.max(1);
     app.table.follow(height.max(1));

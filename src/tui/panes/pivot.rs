@@ -34,6 +34,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
     if let Some(c) = coverage.map(|c| c.lacking().count()).filter(|&n| n > 0) {
         extra.push(Span::styled(format!("{} {c} unlogged", Mark::Unlogged.glyph()), theme.warning));
     }
+    let remote = app.counting_remotely().is_some();
+    if remote {
+        extra.push(Span::styled("⌂", theme.warning)); // counted by the workspace (the events pane says so)
+    }
     let focused = app.focus == pane;
     // Narrow panes (80 columns share four of them) get compact counts and no header; the failure count
     // goes when even that does not fit, leaving failures marked on the total.
@@ -52,7 +56,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
         .map(|(n, r)| {
             // The letter of the most severe finding the value is involved in (colour and letter, so it reads
             // without colour too).
-            let mark = if let Some(s) = app.flagged(dim, r.facet.id) {
+            let mark = if remote {
+                Span::raw(" ")
+            } else if let Some(s) = app.flagged(dim, r.facet.id) {
                 Span::styled(s.letter().to_string(), theme.of(s))
             } else if chosen.contains(&r.facet.id) {
                 Span::styled("=", theme.crumb)
@@ -61,12 +67,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
             };
             // A space after the marker: `H M app-…`, `H kv-prod` read as marker, then kind or name.
             let mut name = vec![mark, Span::raw(" ")];
-            if dim == Dim::Identity {
+            // (In server mode the rows are the workspace's values: no identity record to read a kind from.)
+            if dim == Dim::Identity && !remote {
                 let kind = app.store.dicts.identities.get(r.facet.id).kind();
                 name.push(Span::styled(format!("{} ", kind.letter()), theme.dim));
             }
             if let Some(c) = coverage {
-                match c.mark(&app.store.label(dim, r.facet.id)) {
+                match c.mark(&app.label(dim, r.facet.id)) {
                     Some(m) => name.push(Span::styled(format!("{} ", m.glyph()), theme.warning)),
                     None => name.push(Span::raw("  ")),
                 }

@@ -18,6 +18,9 @@ use crate::tui::keymap::Context;
 fn load_state(app: &App) -> Vec<Span<'static>> {
     let theme = &app.theme;
     let rejected = app.rejected();
+    if app.counting_remotely().is_some() {
+        return Vec::new(); // nothing loads: the mode is on the left
+    }
     let mut spans = match &app.load {
         // A live source says how far it is itself: bytes mean nothing while slices are still being fetched.
         LoadState::Loading { .. } if app.source.is_some() => vec![Span::styled("fetching ", theme.warning)],
@@ -71,7 +74,8 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     }
     let counts =
         format!(" {} / {} events · ", thousands(app.counts.selection.len() as u64), thousands(app.store.len() as u64));
-    let mut right = vec![Span::raw(counts)];
+    // While the workspace counts, nothing is loaded to count here: the mode on the left says it all.
+    let mut right = if app.counting_remotely().is_some() { Vec::new() } else { vec![Span::raw(counts)] };
     right.extend(load_state(app));
     let right = Line::from(right);
     let width = right.width() as u16;
@@ -81,14 +85,21 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(m) = &app.message {
         left.push(Span::styled(format!("{} ", sanitize(m)), theme.warning));
     }
-    if app.crumbs.list.is_empty() {
+    // Server mode's drill-down comes first: the workspace applied it, the local filters narrow what it sent.
+    let remote: Vec<String> = app.remote.as_ref().map(|v| v.crumbs()).unwrap_or_default();
+    if let Some(view) = &app.remote {
+        left.push(Span::styled(format!("{} ", view.status()), theme.warning));
+    }
+    if app.crumbs.list.is_empty() && app.remote.is_none() {
         left.push(Span::styled("all events", theme.dim));
     }
-    for (i, c) in app.crumbs.list.iter().enumerate() {
+    let labels = remote.iter().map(|c| (format!("⌂{}", sanitize(c)), theme.warning));
+    let labels = labels.chain(app.crumbs.list.iter().map(|c| (c.label(), theme.crumb)));
+    for (i, (label, style)) in labels.enumerate() {
         if i > 0 {
             left.push(Span::styled(" › ", theme.dim));
         }
-        left.push(Span::styled(c.label(), theme.crumb));
+        left.push(Span::styled(label, style));
     }
     frame.render_widget(Line::from(left), left_area);
     frame.render_widget(right, right_area);
