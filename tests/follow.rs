@@ -159,7 +159,7 @@ fn query_stops_with_a_clear_message_when_sign_in_fails() {
 }
 
 /// The real binary in a terminal: `query --follow` opens the workbench on the fetched rows, shows the follow
-/// status, takes in rows that reach the workspace later, marks the vault a coverage file says is unlogged and
+/// status, takes in rows that reach the workspace later (and finds what they show), marks the vault a coverage file says is unlogged and
 /// shows the KQL it sent (`K`).
 #[test]
 fn the_workbench_follows_a_workspace() {
@@ -192,8 +192,14 @@ fn the_workbench_follows_a_workspace() {
     let t = tmux::Tmux::start(120, 40, &command);
     let first = t.wait_for(&["40 / 40 events", "following every 1 s", "⊘ kv-live"]);
     assert!(!first.contains(TOKEN), "{first}");
-    add(&emulator, rows_since(SignedDuration::from_secs(30), 12, 100));
-    t.wait_for(&["52 / 52 events", "+12 new"]);
+    assert!(first.contains("Findings 1H"), "alice's 40 reads are found at once:\n{first}");
+    // Another identity's burst arrives later: the detections run on what arrives.
+    let mut burst = rows_since(SignedDuration::from_secs(40), 30, 100);
+    for row in &mut burst {
+        row.columns.insert("identity_claim_upn_s".into(), serde_json::json!("mallory@contoso.com"));
+    }
+    add(&emulator, burst);
+    t.wait_for(&["70 / 70 events", "+30 new", "Findings 2H", "mallory@"]);
     t.keys(&["K"]);
     t.wait_for(&["AzureDiagnostics", "| project TimeGenerated"]);
     t.keys(&["Escape", "q"]);
