@@ -18,7 +18,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use futures_util::stream::{self, StreamExt};
 use jiff::{SignedDuration, Timestamp};
 use kvtrail::ingest::source::Source;
@@ -27,18 +26,7 @@ use kvtrail::source::loganalytics::client::Client;
 use kvtrail::source::loganalytics::fetch::{self, DEFAULT_MAX_ROWS, Event, Request, Tables};
 use kvtrail::source::loganalytics::kql::{self, Table};
 use kvtrail::store::Progress;
-use la_emulator::{Emulator, Generated, TOKEN, WORKSPACE, Workspace};
-
-#[derive(Debug)]
-struct Static;
-
-#[async_trait::async_trait]
-impl TokenCredential for Static {
-    async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        let expires = azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
-        Ok(AccessToken::new(TOKEN.to_string(), expires))
-    }
-}
+use la_emulator::{Emulator, Generated, Static, TOKEN, WORKSPACE, Workspace};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -61,8 +49,8 @@ fn kvtrail_run(url: &str, request: &Request, n: usize) -> KvtrailRun {
     let started = Instant::now();
     let endpoint = cloud::endpoint(url).expect("loopback endpoint");
     let http = kvtrail::source::http::client().expect("http client");
-    let client =
-        Client::new(http, &endpoint, WORKSPACE, Arc::new(Static), cloud::Cloud::Public.query_scope()).expect("client");
+    let client = Client::new(http, &endpoint, WORKSPACE, Arc::new(Static(TOKEN)), cloud::Cloud::Public.query_scope())
+        .expect("client");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let mut sources: Vec<Source> = Vec::new();
     let mut spans = Vec::new();

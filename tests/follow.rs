@@ -10,24 +10,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use jiff::{SignedDuration, Timestamp};
 use kvtrail::source::cloud;
 use kvtrail::source::loganalytics::fetch::{Request, Tables};
 use kvtrail::source::loganalytics::follow::Follow;
 use kvtrail::source::loganalytics::live::{self, Live, Status};
-use la_emulator::{Emulator, Fault, FaultResponse, TOKEN, WORKSPACE, Workspace, diagnostics};
-
-#[derive(Debug)]
-struct Static;
-
-#[async_trait::async_trait]
-impl TokenCredential for Static {
-    async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        let expires = azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
-        Ok(AccessToken::new(TOKEN.to_string(), expires))
-    }
-}
+use la_emulator::{Emulator, Fault, FaultResponse, Static, TOKEN, WORKSPACE, Workspace, diagnostics, fake_az};
 
 /// `n` rows one second apart from `ago` before now, with correlation ids from `first`.
 fn rows_since(ago: SignedDuration, n: usize, first: usize) -> Vec<la_emulator::Row> {
@@ -86,7 +74,7 @@ fn polls_bring_new_and_late_rows_once_each() {
     };
     let http = kvtrail::source::http::client().expect("client");
     let mut settled: Vec<(Status, BTreeMap<String, usize>)> = Vec::new();
-    let fetched = live::run(&live, http, Arc::new(Static), &mut |status, sources| {
+    let fetched = live::run(&live, http, Arc::new(Static(TOKEN)), &mut |status, sources| {
         if !status.settled {
             return true;
         }
@@ -163,14 +151,8 @@ fn query_stops_with_a_clear_message_when_sign_in_fails() {
 /// shows the KQL it sent (`K`).
 #[test]
 fn the_workbench_follows_a_workspace() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("dir");
-    let az = dir.path().join("az");
-    let script = format!(
-        "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expires_on\":4070908800,\"tokenType\":\"Bearer\"}}'\n"
-    );
-    std::fs::write(&az, script).expect("az");
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = fake_az(dir.path());
     let coverage = dir.path().join("coverage.json");
     let report = serde_json::json!({"vaults": [
         {"name": "KV-LIVE", "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/KV-LIVE",
@@ -182,9 +164,9 @@ fn the_workbench_follows_a_workspace() {
     workspace.tables.insert("AzureDiagnostics".into(), rows_since(SignedDuration::from_mins(30), 40, 0));
     let emulator = Emulator::start(workspace);
     let command = format!(
-        "sh -c 'PATH={}:$PATH {} query --workspace {WORKSPACE} --endpoint {} --auth cli --since 1h --follow 1s \
+        "sh -c 'PATH={} {} query --workspace {WORKSPACE} --endpoint {} --auth cli --since 1h --follow 1s \
          --coverage {}; echo kvtrail-exited-$?; sleep 60'",
-        dir.path().display(),
+        path,
         env!("CARGO_BIN_EXE_kvtrail"),
         emulator.url(),
         coverage.display()

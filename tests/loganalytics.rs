@@ -7,7 +7,6 @@ mod la_emulator;
 use std::sync::Arc;
 use std::time::Duration;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use jiff::Timestamp;
 use kvtrail::ingest::source::Source;
 use kvtrail::source::cloud;
@@ -16,18 +15,7 @@ use kvtrail::source::loganalytics::client::{Client, QueryError};
 use kvtrail::source::loganalytics::fetch::{self, Event, Request, Summary, Tables};
 use kvtrail::source::loganalytics::kql::Table;
 use kvtrail::store::{Progress, Store};
-use la_emulator::{Emulator, Fault, FaultResponse, TOKEN, WORKSPACE, Workspace, diagnostics};
-
-#[derive(Debug)]
-struct Static(&'static str);
-
-#[async_trait::async_trait]
-impl TokenCredential for Static {
-    async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        let expires = azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
-        Ok(AccessToken::new(self.0.to_string(), expires))
-    }
-}
+use la_emulator::{Emulator, Fault, FaultResponse, Static, TOKEN, WORKSPACE, Workspace, diagnostics, fake_az};
 
 fn client(emulator: &Emulator, token: &'static str) -> Client {
     let endpoint = cloud::endpoint(&emulator.url()).expect("loopback endpoint");
@@ -300,20 +288,9 @@ fn run_err(client: &Client, request: &Request) -> QueryError {
 
 /// The real binary against the emulator, signed in through a fake `az` on PATH (the jump-box norm).
 mod cli {
-    use std::os::unix::fs::PermissionsExt;
     use std::process::Command;
 
     use super::*;
-
-    fn fake_az(dir: &std::path::Path) -> String {
-        let script = format!(
-            "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"subscription\":\"s\",\"tenant\":\"t\",\"tokenType\":\"Bearer\"}}'\n"
-        );
-        let path = dir.join("az");
-        std::fs::write(&path, script).expect("write az");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
-    }
 
     fn kvtrail(path: &str, emulator: &Emulator, extra: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_kvtrail"))

@@ -8,30 +8,17 @@
 
 mod la_emulator;
 
-use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use jiff::{SignedDuration, Timestamp};
 use kvtrail::source::cloud;
 use kvtrail::source::http::Retry;
 use kvtrail::source::loganalytics::client::Client;
 use kvtrail::source::loganalytics::kql::{self, Table};
-use la_emulator::{Emulator, Fault, FaultResponse, Generated, TOKEN, WORKSPACE, Workspace};
+use la_emulator::{Emulator, Fault, FaultResponse, Generated, Static, TOKEN, WORKSPACE, Workspace, fake_az};
 use serde_json::Value;
-
-#[derive(Debug)]
-struct Static;
-
-#[async_trait::async_trait]
-impl TokenCredential for Static {
-    async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        let expires = azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
-        Ok(AccessToken::new(TOKEN.to_string(), expires))
-    }
-}
 
 fn t(s: &str) -> Timestamp {
     s.parse().expect("time")
@@ -50,8 +37,9 @@ fn generated_rows_answer_as_the_same_rows_held_as_rows() {
     let client = |e: &Emulator| {
         let endpoint = cloud::endpoint(&e.url()).expect("loopback endpoint");
         let http = kvtrail::source::http::client().expect("client");
-        let mut c = Client::new(http, &endpoint, WORKSPACE, Arc::new(Static), cloud::Cloud::Public.query_scope())
-            .expect("client");
+        let mut c =
+            Client::new(http, &endpoint, WORKSPACE, Arc::new(Static(TOKEN)), cloud::Cloud::Public.query_scope())
+                .expect("client");
         c.retry = Retry { attempts: 1, backoff: Duration::from_millis(1), max_wait: Duration::from_millis(1) };
         c
     };
@@ -93,16 +81,6 @@ fn generated_rows_answer_as_the_same_rows_held_as_rows() {
         }
     }
     assert_eq!(compared, 4 * 6 * 6);
-}
-
-fn fake_az(dir: &std::path::Path) -> String {
-    let script = format!(
-        "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"subscription\":\"s\",\"tenant\":\"t\",\"tokenType\":\"Bearer\"}}'\n"
-    );
-    let path = dir.join("az");
-    std::fs::write(&path, script).expect("write az");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
 }
 
 fn fault(query_has: &str, times: usize, response: FaultResponse) -> Fault {

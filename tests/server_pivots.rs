@@ -8,25 +8,13 @@ mod tmux;
 
 use std::sync::Arc;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use jiff::Timestamp;
 use kvtrail::source::cloud;
 use kvtrail::source::loganalytics::fetch::{Request, Tables};
 use kvtrail::source::loganalytics::live::{self, Live};
 use kvtrail::store::Dim;
 use kvtrail::store::remote::RemoteClause;
-use la_emulator::{Emulator, TOKEN, WORKSPACE, Workspace, diagnostics};
-
-#[derive(Debug)]
-struct Static;
-
-#[async_trait::async_trait]
-impl TokenCredential for Static {
-    async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        let expires = azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
-        Ok(AccessToken::new(TOKEN.to_string(), expires))
-    }
-}
+use la_emulator::{Emulator, Static, TOKEN, WORKSPACE, Workspace, diagnostics, fake_az};
 
 /// 40 rows over three vaults (14, 13, 13), every fourth one a 403.
 fn workspace() -> Workspace {
@@ -64,7 +52,7 @@ fn the_workspace_counts_a_drill_down() {
     let emulator = Emulator::start(workspace());
     let live = live(&emulator);
     let http = kvtrail::source::http::client().expect("client");
-    let all = live::summarize(&live, http.clone(), Arc::new(Static), &[]).expect("counts");
+    let all = live::summarize(&live, http.clone(), Arc::new(Static(TOKEN)), &[]).expect("counts");
     assert_eq!(all.total, 40);
     let vaults: Vec<(&str, u64, u64)> = all.facets[2].iter().map(|f| (f.value.as_str(), f.total, f.failed)).collect();
     assert_eq!(vaults, [("kv-a", 14, 4), ("kv-b", 13, 3), ("kv-c", 13, 3)]);
@@ -77,7 +65,7 @@ fn the_workspace_counts_a_drill_down() {
         RemoteClause { dim: Dim::Vault, value: "KV-B".into(), exclude: false },
         RemoteClause { dim: Dim::CallerIp, value: "198.51.100.0".into(), exclude: true },
     ];
-    let some = live::summarize(&live, http.clone(), Arc::new(Static), &scope).expect("counts");
+    let some = live::summarize(&live, http.clone(), Arc::new(Static(TOKEN)), &scope).expect("counts");
     let excluded = (0..40).filter(|i| i % 3 != 2 && i % 4 == 0 && i % 3 == 0).count() as u64;
     assert_eq!(some.total, 27 - excluded);
     assert!(some.facets[0].iter().all(|f| f.value != "198.51.100.0"));
@@ -89,7 +77,7 @@ fn the_workspace_counts_a_drill_down() {
     // The drilled slice is what a scoped fetch brings.
     let mut sliced = live.clone();
     sliced.request.scope = scope.to_vec();
-    let fetched = live::run(&sliced, http, Arc::new(Static), &mut |_, _| true).expect("fetch");
+    let fetched = live::run(&sliced, http, Arc::new(Static(TOKEN)), &mut |_, _| true).expect("fetch");
     assert_eq!(fetched.summary.rows, some.total);
 }
 
@@ -97,19 +85,13 @@ fn the_workspace_counts_a_drill_down() {
 /// loads, Backspace goes back to counting.
 #[test]
 fn query_opens_in_server_mode_above_max_events() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("dir");
-    let az = dir.path().join("az");
-    let script = format!(
-        "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expires_on\":4070908800,\"tokenType\":\"Bearer\"}}'\n"
-    );
-    std::fs::write(&az, script).expect("az");
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = fake_az(dir.path());
     let emulator = Emulator::start(workspace());
     let command = format!(
-        "sh -c 'PATH={}:$PATH {} query --workspace {WORKSPACE} --endpoint {} --auth cli \
+        "sh -c 'PATH={} {} query --workspace {WORKSPACE} --endpoint {} --auth cli \
          --from 2026-10-01T00:00:00Z --to 2026-10-02T00:00:00Z --max-events 20; echo kvtrail-exited-$?; sleep 60'",
-        dir.path().display(),
+        path,
         env!("CARGO_BIN_EXE_kvtrail"),
         emulator.url(),
     );

@@ -24,6 +24,35 @@ use http::{Request, Response, Server};
 pub const TOKEN: &str = "la-token-d0-not-print";
 pub const WORKSPACE: &str = "11111111-2222-3333-4444-555555555555";
 
+/// A credential handing out a fixed token: the emulator accepts only [`TOKEN`]; any other is a 401.
+#[derive(Debug)]
+pub struct Static(pub &'static str);
+
+#[async_trait::async_trait]
+impl azure_core::credentials::TokenCredential for Static {
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        let expires = azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
+        Ok(azure_core::credentials::AccessToken::new(self.0.to_string(), expires))
+    }
+}
+
+/// A fake `az` in `dir` that answers `account get-access-token` with [`TOKEN`] (the shape the Azure CLI
+/// credential reads: `accessToken`, integer `expires_on`, `tokenType`); returns a PATH with `dir` first.
+pub fn fake_az(dir: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let script = format!(
+        "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"subscription\":\"s\",\"tenant\":\"t\",\"tokenType\":\"Bearer\"}}'\n"
+    );
+    let path = dir.join("az");
+    std::fs::write(&path, script).expect("write az");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+}
+
 /// One row of a table: its time, its vault, and its columns.
 #[derive(Clone, Debug)]
 pub struct Row {
