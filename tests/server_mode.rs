@@ -249,3 +249,21 @@ fn a_late_count_is_dropped_and_a_small_range_is_not_server_mode() {
     assert_eq!(app.counts.selection.len(), 12);
     assert!(!screen(&mut app).contains("SERVER MODE"));
 }
+
+#[test]
+fn a_failed_count_is_said_and_clear_asks_again() {
+    let remote = workspace();
+    let mut app = new_app();
+    app.start_remote(remote.threshold);
+    let Some(Effect::Summarize(scope)) = app.effects.pop() else { panic!("asks for a count first") };
+    app.remote_answer(scope, Err("HTTP 503 after 6 attempts".into()));
+    let s = screen(&mut app);
+    assert!(s.contains("the workspace could not count: HTTP 503"), "{s}");
+    assert!(s.contains("counting in the workspace…"), "{s}");
+    // Outside a pivot, filters that need events say why nothing happens.
+    press(&mut app, &remote, KeyCode::Char('5'));
+    press(&mut app, &remote, KeyCode::Char('/'));
+    assert!(screen(&mut app).contains("still in the workspace"));
+    press(&mut app, &remote, KeyCode::Char('C'));
+    assert!(screen(&mut app).contains("42 events counted"));
+}

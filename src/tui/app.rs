@@ -523,12 +523,17 @@ impl App {
             Action::PopFilter if counting || self.crumbs.list.is_empty() => {
                 self.remote.as_mut().is_some_and(RemoteView::pop)
             }
+            // Also the way to ask again after a count failed.
             Action::ClearFilters => {
                 self.crumbs.list.clear();
-                self.remote.as_mut().is_some_and(RemoteView::clear) || !counting
+                self.remote.as_mut().map(RemoteView::clear);
+                true
             }
             // Nothing else filters while the events are still in the workspace.
-            Action::FailuresOnly | Action::FuzzyFilter if counting && self.focus.pivot_index().is_none() => true,
+            Action::FailuresOnly | Action::FuzzyFilter if counting && self.focus.pivot_index().is_none() => {
+                self.message = Some("the events are still in the workspace: drill down in a pivot pane first".into());
+                return true;
+            }
             _ => return false,
         };
         if changed {
