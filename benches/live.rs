@@ -24,7 +24,7 @@ use kvtrail::ingest::source::Source;
 use kvtrail::source::cloud;
 use kvtrail::source::loganalytics::client::Client;
 use kvtrail::source::loganalytics::fetch::{self, DEFAULT_MAX_ROWS, Event, Request, Tables};
-use kvtrail::source::loganalytics::kql::{self, Table};
+use kvtrail::source::loganalytics::kql::{Rows, Table};
 use kvtrail::store::Progress;
 use la_emulator::{Emulator, Generated, Static, TOKEN, WORKSPACE, Workspace};
 
@@ -78,7 +78,7 @@ fn kvtrail_run(url: &str, request: &Request, n: usize) -> KvtrailRun {
 }
 
 fn body(span: &(Timestamp, Timestamp)) -> Vec<u8> {
-    let query = kql::fetch(Table::AzureDiagnostics, &[]);
+    let query = Rows::new(Table::AzureDiagnostics, &[]).fetch();
     serde_json::to_vec(&serde_json::json!({"query": query, "timespan": format!("{}/{}", span.0, span.1)}))
         .expect("body")
 }

@@ -366,7 +366,7 @@ fn load_inputs(inputs: &[String], live: &WorkspaceArgs) -> anyhow::Result<(Store
     let session = Session::new(workspace, live, None)?;
     let fetched = session.fetch(&mut |status, _| {
         if io::stderr().is_terminal() {
-            eprint!("\rkvtrail: {} ", status.line);
+            eprint!("\rkvtrail: {} ", status.status);
         }
         true
     })?;
@@ -447,13 +447,7 @@ impl Session {
     /// The fetch as the workbench's loader runs it, its status as the workbench shows it.
     fn stream(self) -> tui::run::Stream {
         Box::new(move |update| {
-            let state = |s: &live::Status| StreamState {
-                status: s.line.clone(),
-                gaps: s.gaps.clone(),
-                queries: s.queries.clone(),
-                settled: s.settled,
-            };
-            let fetched = self.fetch(&mut |s, sources| update(sources, &state(s))).map_err(|e| format!("{e:#}"))?;
+            let fetched = self.fetch(&mut |state, sources| update(sources, state)).map_err(|e| format!("{e:#}"))?;
             let summary = fetched.summary;
             let done =
                 StreamState { status: summary.status(), gaps: summary.gaps, queries: summary.queries, settled: true };
@@ -464,7 +458,7 @@ impl Session {
     /// Signs in and fetches the workspace's Key Vault rows for the range (then polls, when following).
     fn fetch(
         &self,
-        on: &mut dyn FnMut(&live::Status, &[kvtrail::ingest::source::Source]) -> bool,
+        on: &mut dyn FnMut(&StreamState, &[kvtrail::ingest::source::Source]) -> bool,
     ) -> anyhow::Result<live::Fetched> {
         Ok(live::run(&self.live, self.http.clone(), self.credential.clone(), on)?)
     }

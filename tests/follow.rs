@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
+use kvtrail::ingest::source::StreamState;
 use kvtrail::source::cloud;
 use kvtrail::source::loganalytics::fetch::{Request, Tables};
 use kvtrail::source::loganalytics::follow::Follow;
-use kvtrail::source::loganalytics::live::{self, Live, Status};
+use kvtrail::source::loganalytics::live::{self, Live};
 use la_emulator::{Emulator, Fault, FaultResponse, Static, TOKEN, WORKSPACE, Workspace, diagnostics, fake_az};
 
 /// `n` rows one second apart from `ago` before now, with correlation ids from `first`.
@@ -73,7 +74,7 @@ fn polls_bring_new_and_late_rows_once_each() {
         follow: Some(Follow { every: Duration::from_millis(150), overlap: SignedDuration::from_mins(20) }),
     };
     let http = kvtrail::source::http::client().expect("client");
-    let mut settled: Vec<(Status, BTreeMap<String, usize>)> = Vec::new();
+    let mut settled: Vec<(StreamState, BTreeMap<String, usize>)> = Vec::new();
     let fetched = live::run(&live, http, Arc::new(Static(TOKEN)), &mut |status, sources| {
         if !status.settled {
             return true;
@@ -106,13 +107,13 @@ fn polls_bring_new_and_late_rows_once_each() {
     .expect("follow runs until told to stop");
 
     let (first, _) = &settled[0];
-    assert!(!first.line.contains("following"), "{}", first.line);
+    assert!(!first.status.contains("following"), "{}", first.status);
     assert_eq!(settled[0].1.len(), 40);
     let (poll, ids) = &settled[1];
-    assert!(poll.line.starts_with("following every 150 ms · polled"), "{}", poll.line);
-    assert!(poll.line.contains("+15 new"), "{}", poll.line);
+    assert!(poll.status.starts_with("following every 150 ms · polled"), "{}", poll.status);
+    assert!(poll.status.contains("+15 new"), "{}", poll.status);
     assert_eq!(ids.len(), 55);
-    assert!(settled.iter().any(|(s, _)| s.line.contains("failed, asked again")), "a failed poll is said");
+    assert!(settled.iter().any(|(s, _)| s.status.contains("failed, asked again")), "a failed poll is said");
     let last = arrived(&fetched.sources);
     assert_eq!(last.len(), 62, "every row, the late ones and the ones after the failed poll included");
     assert!(
@@ -120,7 +121,7 @@ fn polls_bring_new_and_late_rows_once_each() {
         "no row twice: {:?}",
         last.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
     );
-    assert!(settled.iter().skip(2).any(|(s, _)| s.line.contains("seen again")));
+    assert!(settled.iter().skip(2).any(|(s, _)| s.status.contains("seen again")));
     assert!(fetched.summary.queries.iter().all(|q| !q.contains(TOKEN)));
 }
 

@@ -16,7 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use kvtrail::source::cloud;
 use kvtrail::source::http::Retry;
 use kvtrail::source::loganalytics::client::Client;
-use kvtrail::source::loganalytics::kql::{self, Table};
+use kvtrail::source::loganalytics::kql::{Rows, Table};
 use la_emulator::{Emulator, Fault, FaultResponse, Generated, Static, TOKEN, WORKSPACE, Workspace, fake_az};
 use serde_json::Value;
 
@@ -57,12 +57,12 @@ fn generated_rows_answer_as_the_same_rows_held_as_rows() {
     let mut compared = 0;
     for v in &vaults {
         let queries = [
-            kql::probe(Table::AzureDiagnostics, v),
-            format!("{}\n| count", kql::rows(Table::AzureDiagnostics, v)),
-            kql::count_by_bin(Table::AzureDiagnostics, v, 1),
-            kql::count_by_bin(Table::AzureDiagnostics, v, 60),
-            kql::count_by_bin(Table::AzureDiagnostics, v, 3600),
-            kql::fetch(Table::AzureDiagnostics, v),
+            Rows::new(Table::AzureDiagnostics, v).probe(),
+            Rows::new(Table::AzureDiagnostics, v).count(),
+            Rows::new(Table::AzureDiagnostics, v).count_by_bin(1),
+            Rows::new(Table::AzureDiagnostics, v).count_by_bin(60),
+            Rows::new(Table::AzureDiagnostics, v).count_by_bin(3600),
+            Rows::new(Table::AzureDiagnostics, v).fetch(),
         ];
         for q in &queries {
             for (from, to) in spans {

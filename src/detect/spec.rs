@@ -213,7 +213,8 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<(RuleSpec, Range<usize>)>, Ru
         .collect())
 }
 
-/// A duration as rules write it: `90s`, `10m`, `1h`, `24h`, `14d`. In seconds.
+/// A duration as rules and the command line write it: `90s`, `10m`, `1h`, `24h`, `14d`, `2w`. In seconds;
+/// `None` for anything else, zero, or more seconds than fit.
 pub fn seconds(text: &str) -> Option<i64> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit())?;
@@ -224,9 +225,10 @@ pub fn seconds(text: &str) -> Option<i64> {
         "m" | "min" => 60,
         "h" => 3600,
         "d" => 86_400,
+        "w" => 7 * 86_400,
         _ => return None,
     };
-    (n > 0).then_some(n * scale)
+    n.checked_mul(scale).filter(|_| n > 0)
 }
 
 #[cfg(test)]

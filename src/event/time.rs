@@ -37,6 +37,11 @@ impl Ticks {
     pub fn seconds(self) -> i64 {
         self.0.div_euclid(TICKS_PER_SECOND)
     }
+
+    /// A `jiff` timestamp in ticks; `None` past the ±29,000 years a tick count holds.
+    pub fn from_timestamp(ts: jiff::Timestamp) -> Option<Ticks> {
+        i64::try_from(ts.as_nanosecond() / 100).ok().map(Ticks)
+    }
 }
 
 impl fmt::Display for Ticks {
@@ -148,12 +153,11 @@ fn parse_iso_fast(b: &[u8]) -> Option<Ticks> {
 /// Offsets other than UTC, and other ISO spellings `jiff` understands.
 fn parse_iso_slow(s: &str) -> Option<Ticks> {
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
-        return Some(Ticks((ts.as_nanosecond() / 100) as i64));
+        return Ticks::from_timestamp(ts);
     }
     // A civil date-time without an offset: Log Analytics exports are UTC.
     let dt = s.parse::<jiff::civil::DateTime>().ok()?;
-    let ts = dt.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
-    Some(Ticks((ts.as_nanosecond() / 100) as i64))
+    Ticks::from_timestamp(dt.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp())
 }
 
 /// The Log Analytics portal CSV form: `M/D/YYYY, h:mm:ss[.fff] AM|PM` (comma optional, 24-hour without

@@ -125,6 +125,21 @@ pub struct Gap {
     pub reason: String,
 }
 
+/// What a live source says about itself as its sources arrive: the status line, the gaps and the queries it
+/// sent (the workbench shows them; the headless commands print the status line).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamState {
+    /// One line: slices, rows, throttled waits, gaps, follow polls.
+    pub status: String,
+    /// Stretches that could not be fetched: drawn on the timeline and listed in the load-errors panel.
+    pub gaps: Vec<Gap>,
+    /// The KQL sent, for the analyst to read and reuse.
+    pub queries: Vec<String>,
+    /// The sources so far are a complete answer (the fetch, or a follow poll, is done): the store built from
+    /// them is final until more arrive, and the detections run on it.
+    pub settled: bool,
+}
+
 /// A gap as the loader reports an input it could not read: listed, with its reason, in the load-errors panel.
 impl From<&Gap> for InputError {
     fn from(gap: &Gap) -> Self {

@@ -5,11 +5,6 @@ use super::crumbs::Crumbs;
 use super::run::StreamState;
 use crate::event::Ticks;
 
-/// A timestamp in the store's unit; `None` past the year ±29,000 a tick count can hold.
-pub fn ticks(t: jiff::Timestamp) -> Option<Ticks> {
-    i64::try_from(t.as_nanosecond() / 100).ok().map(Ticks)
-}
-
 /// The gaps the timeline must cover and mark under the current filter, `[from, to)`.
 pub fn on_timeline(source: Option<&StreamState>, crumbs: &Crumbs) -> Vec<(Ticks, Ticks)> {
     let Some(source) = source else { return Vec::new() };
@@ -18,7 +13,7 @@ pub fn on_timeline(source: Option<&StreamState>, crumbs: &Crumbs) -> Vec<(Ticks,
         .gaps
         .iter()
         .filter_map(|g| {
-            let (from, to) = (ticks(g.from)?, ticks(g.to)?);
+            let (from, to) = (Ticks::from_timestamp(g.from)?, Ticks::from_timestamp(g.to)?);
             let (from, to) = (lo.map_or(from, |lo| from.max(lo)), hi.map_or(to, |hi| to.min(hi)));
             (from < to).then_some((from, to))
         })
@@ -29,6 +24,10 @@ pub fn on_timeline(source: Option<&StreamState>, crumbs: &Crumbs) -> Vec<(Ticks,
 mod tests {
     use super::*;
     use crate::ingest::source::Gap;
+
+    fn ticks(t: jiff::Timestamp) -> Option<Ticks> {
+        Ticks::from_timestamp(t)
+    }
     use crate::store::Clause;
     use crate::tui::crumbs::Crumb;
 

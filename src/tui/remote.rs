@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use super::panes::thousands;
 use super::run::Stream;
 use crate::store::Dim;
 use crate::store::remote::{REMOTE_DIMS, RemoteClause, RemoteCounts};
@@ -127,10 +128,6 @@ fn short(dim: Dim) -> &'static str {
         Dim::Operation => "op",
         other => other.name(),
     }
-}
-
-fn thousands(n: u64) -> String {
-    super::panes::thousands(n)
 }
 
 #[cfg(test)]

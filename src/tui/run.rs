@@ -52,19 +52,7 @@ pub type Stream =
     Box<dyn FnOnce(&mut dyn FnMut(&[source::Source], &StreamState) -> bool) -> Result<Streamed, String> + Send>;
 pub type Streamed = (Vec<source::Source>, StreamState);
 
-/// What a stream says about itself, shown by the workbench.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StreamState {
-    /// One line for the status bar: slices, rows, throttled waits, gaps, follow polls.
-    pub status: String,
-    /// Stretches that could not be fetched: drawn on the timeline and listed in the load-errors panel.
-    pub gaps: Vec<source::Gap>,
-    /// The KQL sent, for the analyst to read and reuse.
-    pub queries: Vec<String>,
-    /// The sources so far are a complete answer (the fetch, or a follow poll, is done): the store built from
-    /// them is final until more arrive, and the detections run on it.
-    pub settled: bool,
-}
+pub use crate::ingest::source::StreamState;
 
 /// A partial store is rebuilt from the sources so far at most this often while a stream runs.
 const STREAM_REBUILD: Duration = Duration::from_secs(1);

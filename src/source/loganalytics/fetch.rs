@@ -157,11 +157,7 @@ pub async fn fetch(client: &Client, request: &Request, on: &mut dyn FnMut(Event)
     Ok(summary)
 }
 
-pub(super) async fn choose_tables(
-    client: &Client,
-    request: &Request,
-    summary: &mut Summary,
-) -> Result<Vec<Table>, QueryError> {
+async fn choose_tables(client: &Client, request: &Request, summary: &mut Summary) -> Result<Vec<Table>, QueryError> {
     let (from, to) = (request.from, request.to);
     let mut tables = match request.tables {
         Tables::Only(t) => vec![t],
@@ -186,7 +182,7 @@ pub(super) async fn choose_tables(
         }
     };
     if request.activity {
-        match client.query(&kql::probe(Table::AzureActivity, &request.vaults), from, to).await {
+        match client.query(&kql::Rows::new(Table::AzureActivity, &request.vaults).probe(), from, to).await {
             Ok(_) => tables.push(Table::AzureActivity),
             Err(QueryError::Semantic(_)) => summary.notes.push("AzureActivity does not exist in this workspace".into()),
             Err(e) => return Err(e),

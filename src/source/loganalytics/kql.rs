@@ -103,27 +103,6 @@ const AUDIT_LOGS_COLUMNS: &[&str] = &[
     "VaultProperties",
 ];
 
-/// The table's Key Vault rows, narrowed to `vaults` (names, case-insensitive) when any are given.
-/// The table name, scope and vault column are the ones the findings' KQL uses (`detect::kql`).
-pub fn rows(table: Table, vaults: &[String]) -> String {
-    Rows::new(table, vaults).text()
-}
-
-/// The columns the event model needs, for every row in the range.
-pub fn fetch(table: Table, vaults: &[String]) -> String {
-    Rows::new(table, vaults).fetch()
-}
-
-/// Rows per time bin: how the fetch is sliced so each query stays under the service's limits.
-pub fn count_by_bin(table: Table, vaults: &[String], bin_seconds: i64) -> String {
-    Rows::new(table, vaults).count_by_bin(bin_seconds)
-}
-
-/// Whether the table exists and holds Key Vault rows in the range (a missing table is a `SemanticError`).
-pub fn probe(table: Table, vaults: &[String]) -> String {
-    Rows::new(table, vaults).probe()
-}
-
 /// Which rows a query is about: a table's Key Vault rows, the named vaults, and a drill-down the workspace
 /// does itself (server-side pivots: [`RemoteClause`]s, values of a pivot's dimension, OR-ed within one
 /// dimension and AND-ed across them, as the workbench's own filters are).
@@ -143,6 +122,8 @@ impl<'a> Rows<'a> {
         Rows { scope, ..self }
     }
 
+    /// The table's Key Vault rows, narrowed to `vaults` (names, case-insensitive) when any are given, and to the
+    /// drill-down. The table name, scope and vault column are the ones the findings' KQL uses (`detect::kql`).
     pub fn text(&self) -> String {
         let (mut q, vault) = match self.table {
             Table::AzureDiagnostics => {
@@ -179,6 +160,7 @@ impl<'a> Rows<'a> {
         out
     }
 
+    /// The columns the event model needs, for every row in the range.
     pub fn fetch(&self) -> String {
         let columns = match self.table {
             Table::AzureDiagnostics => DIAGNOSTICS_COLUMNS,
@@ -190,10 +172,12 @@ impl<'a> Rows<'a> {
         format!("{}\n| project TimeGenerated, Type, {}", self.text(), projected.join(", "))
     }
 
+    /// Rows per time bin: how the fetch is sliced so each query stays under the service's limits.
     pub fn count_by_bin(&self, bin_seconds: i64) -> String {
         format!("{}\n| summarize count() by bin(TimeGenerated, {bin_seconds}s)", self.text())
     }
 
+    /// Whether the table exists and holds Key Vault rows in the range (a missing table is a `SemanticError`).
     pub fn probe(&self) -> String {
         format!("{}\n| take 1\n| count", self.text())
     }
@@ -250,18 +234,18 @@ mod tests {
 
     #[test]
     fn vault_names_are_escaped_literals() {
-        let q = rows(Table::AzureDiagnostics, &["kv-pay".into(), "x\"y".into()]);
+        let q = Rows::new(Table::AzureDiagnostics, &["kv-pay".into(), "x\"y".into()]).text();
         assert!(q.ends_with(r#"| where Resource in~ ("kv-pay", "x\"y")"#), "{q}");
     }
 
     #[test]
     fn fetches_project_through_column_ifexists() {
-        let q = fetch(Table::AzureDiagnostics, &[]);
+        let q = Rows::new(Table::AzureDiagnostics, &[]).fetch();
         assert!(q.starts_with("AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.KEYVAULT\""));
         assert!(q.contains("identity_claim_upn_s = column_ifexists(\"identity_claim_upn_s\", \"\")"));
-        assert!(fetch(Table::AzkvAuditLogs, &[]).contains("| project TimeGenerated, Type, _ResourceId = "));
+        assert!(Rows::new(Table::AzkvAuditLogs, &[]).fetch().contains("| project TimeGenerated, Type, _ResourceId = "));
         assert_eq!(
-            count_by_bin(Table::AzkvAuditLogs, &[], 3600),
+            Rows::new(Table::AzkvAuditLogs, &[]).count_by_bin(3600),
             "AZKVAuditLogs\n| summarize count() by bin(TimeGenerated, 3600s)"
         );
     }

@@ -11,10 +11,11 @@ use azure_core::credentials::TokenCredential;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Url;
 
+use super::answer::Answer;
 use super::client::{Client, QueryError};
-use super::fetch::{self, Event, Gap, Request, Summary};
+use super::fetch::{self, Event, Request, Summary};
 use super::follow::{Follow, Seen};
-use crate::ingest::source::Source;
+use crate::ingest::source::{Source, StreamState};
 use crate::store::remote::{RemoteClause, RemoteCounts};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,22 +48,11 @@ pub fn range(since: Option<&str>, from: Option<&str>, to: Option<&str>) -> Resul
     Ok((start, end))
 }
 
-/// `90m`, `12h`, `7d`, `2w`.
+/// `90m`, `12h`, `7d`, `2w` (the rules' duration syntax).
 pub fn duration(text: &str) -> Result<SignedDuration, LiveError> {
-    let bad = || LiveError::Range(format!("`{text}` is not a duration like 30m, 12h, 7d or 2w"));
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (n, unit) = t.split_at(split);
-    let n: i64 = n.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        "w" => 7 * 86400,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(secs).filter(|s| *s > 0).map(SignedDuration::from_secs).ok_or_else(bad)
+    crate::detect::spec::seconds(text)
+        .map(SignedDuration::from_secs)
+        .ok_or_else(|| LiveError::Range(format!("`{text}` is not a duration like 30m, 12h, 7d or 2w")))
 }
 
 #[derive(Clone)]
@@ -82,53 +72,56 @@ pub struct Fetched {
     pub summary: Summary,
 }
 
-/// What a live fetch says as it goes.
-#[derive(Clone, Debug, Default)]
-pub struct Status {
-    /// One line: slices, rows, throttled waits, gaps; in follow mode, the last poll.
-    pub line: String,
-    pub gaps: Vec<Gap>,
-    /// The KQL sent (one entry per distinct fetch query).
-    pub queries: Vec<String>,
-    /// The sources so far answer the request completely: the fetch, or a poll, is done.
-    pub settled: bool,
-}
-
 /// Fetches on a runtime of its own (callers are threads), telling `on` of progress and of each new source;
 /// with `follow`, then polls until `on` answers `false`.
 pub fn run(
     live: &Live,
     http: reqwest::Client,
     credential: Arc<dyn TokenCredential>,
-    on: &mut dyn FnMut(&Status, &[Source]) -> bool,
+    on: &mut dyn FnMut(&StreamState, &[Source]) -> bool,
 ) -> Result<Fetched, LiveError> {
     let runtime = runtime()?;
     let client = Client::new(http, &live.endpoint, &live.workspace, credential, live.scope.clone())?;
     let mut sources: Vec<Source> = Vec::new();
-    let mut status = Status::default();
-    let mut failure: Option<io::Error> = None;
+    let mut status = StreamState::default();
+    let mut failure: Option<String> = None;
+    // Follow mode's first poll reaches back the overlap: the rows fetched in that window are remembered as
+    // they arrive, from the answers in hand (the spooled copies are not read back).
+    let mut seen = Seen::default();
+    let overlap_from = live.follow.map(|f| f.next_from(live.request.to, None));
     let summary = runtime.block_on(fetch::fetch(&client, &live.request, &mut |event| {
         match event {
-            Event::Progress(p) => status.line = p.to_string(),
-            Event::Part(part) => match Source::from_vec(&part_name(live, &part), &part.body) {
-                Ok(s) => sources.push(s),
-                Err(e) => failure = Some(e),
-            },
+            Event::Progress(p) => status.status = p.to_string(),
+            Event::Part(part) => {
+                if let Some(since) = overlap_from.filter(|since| part.to > *since)
+                    && let Err(e) = seen.remember(&part.body, since)
+                {
+                    failure = Some(format!("follow: {e}"));
+                }
+                match Source::from_vec(&part_name(live, &part), &part.body) {
+                    Ok(s) => sources.push(s),
+                    Err(e) => failure = Some(format!("cannot spool the fetched rows: {e}")),
+                }
+            }
             Event::Gap(gap) => status.gaps.push(gap),
         }
         on(&status, &sources);
     }))?;
     if let Some(e) = failure {
-        return Err(LiveError::Setup(format!("cannot spool the fetched rows: {e}")));
+        return Err(LiveError::Setup(e));
     }
     save_if_asked(live, &sources, &summary)?;
-    status =
-        Status { line: summary.status(), gaps: summary.gaps.clone(), queries: summary.queries.clone(), settled: true };
+    status = StreamState {
+        status: summary.status(),
+        gaps: summary.gaps.clone(),
+        queries: summary.queries.clone(),
+        settled: true,
+    };
     if on(&status, &sources)
         && let Some(follow) = live.follow
     {
         let watch = Watch { live, client: &client, follow };
-        runtime.block_on(watch.run(&summary, &mut sources, on))?;
+        runtime.block_on(watch.run(&summary, seen, &mut sources, on))?;
     }
     Ok(Fetched { sources, summary })
 }
@@ -181,17 +174,13 @@ impl Watch<'_> {
     async fn run(
         &self,
         first: &Summary,
+        mut seen: Seen,
         sources: &mut Vec<Source>,
-        on: &mut dyn FnMut(&Status, &[Source]) -> bool,
+        on: &mut dyn FnMut(&StreamState, &[Source]) -> bool,
     ) -> Result<(), LiveError> {
         let (every, first_gaps) = (self.follow.every, first.gaps.clone());
         let mut summary = first.clone();
-        let mut seen = Seen::default();
         let mut from = self.follow.next_from(self.live.request.to, None);
-        for source in sources.iter() {
-            let remembered = source.bytes().map_err(|e| e.to_string()).and_then(|b| seen.remember(&b, from));
-            remembered.map_err(|e| LiveError::Setup(format!("follow: {e}")))?;
-        }
         loop {
             tokio::time::sleep(every).await;
             let to = Timestamp::now().max(from + SignedDuration::from_secs(1));
@@ -237,8 +226,8 @@ impl Watch<'_> {
                     format!("polled {at}: +{new} new, {again} seen again")
                 }
             };
-            let status = Status {
-                line: format!("following every {} · {poll} · {}", seconds(every), summary.status()),
+            let status = StreamState {
+                status: format!("following every {} · {poll} · {}", seconds(every), summary.status()),
                 gaps: summary.gaps.clone(),
                 queries: summary.queries.clone(),
                 settled: true,
@@ -304,17 +293,16 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
 
 /// A Query API body's rows as one JSON object per line (`{"TimeGenerated": …, "OperationName": …}`).
 fn rows_as_ndjson(body: &[u8], out: &mut dyn Write) -> io::Result<()> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(io::Error::other)?;
-    for table in value["tables"].as_array().into_iter().flatten() {
-        let names: Vec<&str> =
-            table["columns"].as_array().into_iter().flatten().map(|c| c["name"].as_str().unwrap_or("")).collect();
-        for row in table["rows"].as_array().into_iter().flatten() {
-            let object: serde_json::Map<String, serde_json::Value> = names
+    let answer = Answer::parse(body, "answer").map_err(io::Error::other)?;
+    for table in &answer.tables {
+        for row in &table.rows {
+            let object: serde_json::Map<String, serde_json::Value> = table
+                .columns
                 .iter()
-                .zip(row.as_array().into_iter().flatten())
+                .zip(row)
                 // Columns projected through column_ifexists that the workspace lacks come back empty.
                 .filter(|(_, v)| !matches!(v, serde_json::Value::String(s) if s.is_empty()) && !v.is_null())
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(c, v)| (c.name.clone(), v.clone()))
                 .collect();
             serde_json::to_writer(&mut *out, &object)?;
             out.write_all(b"\n")?;

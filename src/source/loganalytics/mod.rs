@@ -3,6 +3,7 @@
 //! Answers are Query API bodies, which the file loader already reads — a live fetch and a saved one load the
 //! same way.
 
+mod answer;
 pub mod client;
 pub mod fetch;
 pub mod follow;

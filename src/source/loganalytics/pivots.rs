@@ -5,8 +5,9 @@
 use futures_util::future::join_all;
 use serde_json::Value;
 
+use super::answer::Answer;
 use super::client::{Client, QueryError};
-use super::fetch::{self, Request, Summary};
+use super::fetch::{Request, Tables};
 use super::kql::{Rows, Table};
 use super::slices;
 use crate::store::remote::{REMOTE_DIMS, RemoteClause, RemoteCounts, RemoteFacet};
@@ -14,13 +15,22 @@ use crate::store::remote::{REMOTE_DIMS, RemoteClause, RemoteCounts, RemoteFacet}
 /// Values per pivot the workspace returns: the panes show the top of each list, sorted by count.
 pub const TOP: usize = 500;
 
-/// How many events of `request`'s range lie under `scope`, and the top values of the four pivots.
+/// How many events of `request`'s range lie under `scope`, and the top values of the four pivots. With
+/// `--table auto` both tables are asked at once and one the workspace lacks (a `SemanticError`) counts nothing:
+/// no probing round trip before every drill-down step.
 pub async fn summarize(client: &Client, request: &Request, scope: &[RemoteClause]) -> Result<RemoteCounts, QueryError> {
-    let request = Request { activity: false, ..request.clone() };
-    let tables = fetch::choose_tables(client, &request, &mut Summary::default()).await?;
+    let tables = match request.tables {
+        Tables::Only(table) => vec![table],
+        Tables::Auto => vec![Table::AzkvAuditLogs, Table::AzureDiagnostics],
+    };
+    let answers = join_all(tables.iter().map(|&table| summarize_table(client, request, table, scope))).await;
     let mut counts = RemoteCounts::default();
-    for table in tables {
-        counts.merge(summarize_table(client, &request, table, scope).await?);
+    for answer in answers {
+        match answer {
+            Ok(table) => counts.merge(table),
+            Err(QueryError::Semantic(_)) if request.tables == Tables::Auto => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(counts)
 }
@@ -52,23 +62,14 @@ async fn summarize_table(
 
 /// `value, total, failed` rows of a facet answer.
 fn facet_rows(body: &[u8]) -> Result<Vec<RemoteFacet>, String> {
-    let answer: Value = serde_json::from_slice(body).map_err(|e| format!("facet answer: {e}"))?;
-    let table = answer.get("tables").and_then(|t| t.get(0)).ok_or("facet answer without a table")?;
-    let names: Vec<&str> = table
-        .get("columns")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or(""))
-        .collect();
-    let at = |name: &str| names.iter().position(|n| *n == name).ok_or(format!("facet answer without `{name}`"));
+    let answer = Answer::parse(body, "facet answer")?;
+    let table = answer.tables.first().ok_or("facet answer without a table")?;
+    let at = |name: &str| table.column(name).ok_or(format!("facet answer without `{name}`"));
     let (value, total, failed) = (at("value")?, at("total")?, at("failed")?);
     let number = |v: Option<&Value>| v.and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64))).unwrap_or(0);
     Ok(table
-        .get("rows")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .rows
+        .iter()
         .map(|row| RemoteFacet {
             value: match row.get(value) {
                 Some(Value::String(s)) => s.clone(),

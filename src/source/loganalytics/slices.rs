@@ -5,7 +5,8 @@
 //! inside some slice.
 
 use jiff::{SignedDuration, Timestamp};
-use serde::Deserialize;
+
+use super::answer::Answer;
 
 /// Rows the server counted from `start` to the next bin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,23 +39,11 @@ pub fn finer(width: i64) -> Option<i64> {
     WIDTHS.into_iter().rev().find(|w| *w < width)
 }
 
-#[derive(Deserialize)]
-struct Answer {
-    #[serde(default)]
-    tables: Vec<Table>,
-}
-
-#[derive(Deserialize)]
-struct Table {
-    #[serde(default)]
-    rows: Vec<Vec<serde_json::Value>>,
-}
-
 /// Reads `summarize count() by bin(TimeGenerated, …)`: rows of `[count, time]` or `[time, count]`.
 pub fn bins(body: &[u8]) -> Result<Vec<Bin>, String> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| format!("count answer: {e}"))?;
+    let answer = Answer::parse(body, "count answer")?;
     let mut out = Vec::new();
-    for row in answer.tables.iter().flat_map(|t| &t.rows) {
+    for row in answer.rows() {
         let time = row.iter().find_map(|v| v.as_str().and_then(|s| s.parse::<Timestamp>().ok()));
         let count = row.iter().find_map(serde_json::Value::as_u64);
         match (time, count) {
@@ -68,11 +57,10 @@ pub fn bins(body: &[u8]) -> Result<Vec<Bin>, String> {
 
 /// The first number of the first row (a `| count` answer).
 pub fn number(body: &[u8]) -> Result<u64, String> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| format!("count answer: {e}"))?;
+    let answer = Answer::parse(body, "count answer")?;
     answer
-        .tables
-        .first()
-        .and_then(|t| t.rows.first())
+        .rows()
+        .next()
         .and_then(|r| r.iter().find_map(serde_json::Value::as_u64))
         .ok_or_else(|| "count answer without a number".to_string())
 }
